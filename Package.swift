@@ -1,0 +1,88 @@
+// swift-tools-version: 6.1
+//
+// Towers: neural networks whose parts share weights, with TensorFlow 1's
+// variable-scope rules, on OpenBLAS.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Towers",
+    platforms: [.macOS(.v15)],
+    products: [
+        // MARK: Public modules
+        .library(name: "Towers", targets: ["Towers"]),
+        .library(name: "TowersCore", targets: ["TowersCore"]),
+        .library(name: "Variables", targets: ["Variables"]),
+        .library(name: "Layers", targets: ["Layers"]),
+        .library(name: "Models", targets: ["Models"]),
+        .library(name: "Train", targets: ["Train"]),
+        // MARK: Executables
+        .executable(name: "towers", targets: ["TowersCLI"]),
+        .executable(name: "towers-bench", targets: ["TowersBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: Implementation details
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+
+        // MARK: Public modules (dependencies point down this list)
+        .target(name: "TowersCore", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "Variables", dependencies: ["TowersCore"], swiftSettings: swiftSettings),
+        .target(name: "Layers", dependencies: ["TowersCore", "Variables"], swiftSettings: swiftSettings),
+        .target(
+            name: "Models",
+            dependencies: ["TowersCore", "Variables", "Layers"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Train",
+            dependencies: ["TowersCore", "Variables", "Layers", "Models"],
+            resources: [.copy("Resources/digits.csv.gz")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Towers",
+            dependencies: ["TowersCore", "Variables", "Layers", "Models", "Train"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "TowersCLI",
+            dependencies: [
+                "Towers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "TowersBench",
+            dependencies: [
+                "Towers", "CBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/TowersBench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["TowersCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "TowersCoreTests", dependencies: ["TowersCore", "TestSupport", "CBLAS"], swiftSettings: swiftSettings),
+        .testTarget(name: "VariablesTests", dependencies: ["Variables", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

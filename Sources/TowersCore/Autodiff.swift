@@ -1,0 +1,147 @@
+/// One recorded operation: the tensors it read and how to push the gradient of
+/// its output back into theirs. The closure receives the output (so it never
+/// captures it: no retain cycle) and must *accumulate* into its inputs' grads.
+package final class Node<Scalar: TensorScalar> {
+    package let op: String
+    package let inputs: [Tensor<Scalar>]
+    package let backward: (_ out: Tensor<Scalar>) -> Void
+
+    package init(op: String, inputs: [Tensor<Scalar>], backward: @escaping (_ out: Tensor<Scalar>) -> Void) {
+        self.op = op
+        self.inputs = inputs
+        self.backward = backward
+    }
+}
+
+/// Whether operations are recorded for differentiation in the current task.
+public enum GradientMode {
+    /// `true` unless inside ``withoutGradients(_:)``.
+    @TaskLocal public static var isEnabled = true
+}
+
+/// Runs `body` without recording operations (inference, evaluation, optimizer
+/// updates), like `torch.no_grad()`.
+///
+/// ```swift
+/// let embeddings = withoutGradients { tower(x) }
+/// ```
+public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+    try GradientMode.$isEnabled.withValue(false) { try body() }
+}
+
+extension Tensor {
+    /// A fresh result tensor for an operation over `inputs`; the graph records it
+    /// when gradients are enabled and any input requires them.
+    package static func result(
+        _ op: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
+        backward: @escaping (_ out: Tensor<Scalar>) -> Void
+    ) -> Tensor<Scalar> {
+        let out = Tensor(shape: shape, storage: storage)
+        if inputs.contains(where: { $0.requiresGrad }) && GradientMode.isEnabled {
+            out.requiresGrad = true
+            out.node = Node(op: op, inputs: inputs, backward: backward)
+        }
+        return out
+    }
+
+    /// This tensor's gradient buffer, created zero-filled on first use.
+    package func gradPointer() -> UnsafeMutablePointer<Scalar> {
+        if let g = grad { return g.storage.base }
+        let g = Tensor(shape: shape, storage: TensorStorage(zeros: count))
+        grad = g
+        return g.storage.base
+    }
+
+    /// Resets ``grad`` to `nil`.
+    public func zeroGrad() { grad = nil }
+
+    /// The tensors that (transitively) produced this one and require gradients,
+    /// inputs before the operations that read them.
+    private func topologicalOrder() -> [Tensor<Scalar>] {
+        var order: [Tensor<Scalar>] = []
+        var visited = Set<ObjectIdentifier>()
+        // Iterative post-order DFS: deep graphs (long unrolls) must not overflow the stack.
+        var stack: [(Tensor<Scalar>, Bool)] = [(self, false)]
+        while let (t, expanded) = stack.popLast() {
+            if expanded {
+                order.append(t)
+                continue
+            }
+            guard t.requiresGrad, visited.insert(ObjectIdentifier(t)).inserted else { continue }
+            stack.append((t, true))
+            if let node = t.node {
+                for input in node.inputs.reversed() where input.requiresGrad {
+                    stack.append((input, false))
+                }
+            }
+        }
+        return order
+    }
+
+    /// Back-propagates from this tensor: adds `∂self/∂t · seed` to the ``grad`` of
+    /// every leaf `t` that requires gradients, then releases the recorded graph.
+    ///
+    /// A leaf used several times (a weight shared by two towers) receives the sum
+    /// of the gradients of all its uses. `seed` defaults to 1 and may be omitted
+    /// only for a one-element tensor.
+    ///
+    /// ```swift
+    /// let loss = (w * w).sum()
+    /// loss.backward()        // w.grad == 2 · w
+    /// ```
+    public func backward(seed: Tensor<Scalar>? = nil) {
+        _ = backpropagate(seed: seed, keeping: [])
+    }
+
+    /// Runs back-propagation and returns the gradients of the tensors in `keep`
+    /// (leaves or intermediate results) before the graph is released.
+    private func backpropagate(seed: Tensor<Scalar>?, keeping keep: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
+        precondition(requiresGrad, "backward() on a tensor that does not depend on any tensor requiring gradients")
+        if let seed {
+            precondition(seed.shape == shape, "backward seed of shape \(seed.shape) for a tensor of shape \(shape)")
+            Scalar.axpy(n: count, alpha: 1, x: seed.storage.base, incX: 1, y: gradPointer(), incY: 1)
+        } else {
+            precondition(count == 1, "backward() without a seed needs a one-element tensor, shape is \(shape)")
+            gradPointer()[0] += 1
+        }
+        let order = topologicalOrder()
+        for t in order.reversed() {
+            if let node = t.node, t.grad != nil { node.backward(t) }
+        }
+        let kept = keep.map { $0.grad }
+        // Release the graph: intermediate results drop their history and their
+        // gradients; leaves keep their accumulated gradients.
+        for t in order where t.node != nil {
+            t.node = nil
+            t.grad = nil
+            t.requiresGrad = false
+        }
+        return kept
+    }
+}
+
+/// The gradients of a scalar `loss` with respect to each tensor in `wrt` (leaves
+/// or intermediate results); `nil` for a tensor the loss does not depend on.
+///
+/// The ``Tensor/grad`` of each leaf in `wrt` is left as it was before the call;
+/// other leaves of the graph accumulate as with ``Tensor/backward(seed:)``, and the
+/// recorded graph is released.
+///
+/// ```swift
+/// let g = gradients(of: loss, wrt: [w, b])
+/// ```
+public func gradients<Scalar>(of loss: Tensor<Scalar>, wrt: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
+    // Stash leaf gradients so the call leaves them untouched.
+    let leaves = wrt.filter { $0.node == nil }
+    let saved = leaves.map { $0.grad }
+    for leaf in leaves { leaf.grad = nil }
+    let result = loss.backpropagateForGradients(keeping: wrt)
+    for (leaf, g) in zip(leaves, saved) { leaf.grad = g }
+    return result
+}
+
+extension Tensor {
+    fileprivate func backpropagateForGradients(keeping keep: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
+        backpropagate(seed: nil, keeping: keep)
+    }
+}

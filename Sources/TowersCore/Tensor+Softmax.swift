@@ -1,0 +1,23 @@
+extension Tensor {
+    /// Softmax along the last axis, computed stably (max subtracted).
+    ///
+    /// ```swift
+    /// let probabilities = logits.softmax()   // rows sum to 1
+    /// ```
+    public func softmax() -> Tensor { softmaxLastAxis(log: false) }
+
+    /// `log(softmax(x))` along the last axis, computed stably.
+    public func logSoftmax() -> Tensor { softmaxLastAxis(log: true) }
+
+    private func softmaxLastAxis(log: Bool) -> Tensor {
+        precondition(rank >= 1, "softmax needs at least one dimension, shape is \(shape)")
+        let x = self, cols = shape[rank - 1], rows = cols == 0 ? 0 : count / cols
+        let out = TensorStorage<Scalar>(uninitializedCount: count)
+        if count > 0 { Scalar.softmaxRows(x.storage.base, out.base, rows: rows, cols: cols, log: log) }
+        return .result(log ? "logSoftmax" : "softmax", shape: shape, storage: out, inputs: [x]) { y in
+            guard x.count > 0 else { return }
+            Scalar.softmaxRowsBackward(
+                y: y.storage.base, dy: y.grad!.storage.base, dx: x.gradPointer(), rows: rows, cols: cols, log: log)
+        }
+    }
+}
