@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "Train",
             dependencies: ["TowersCore", "Variables", "Layers", "Models"],
+            exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             swiftSettings: swiftSettings
         ),

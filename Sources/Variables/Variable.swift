@@ -1,0 +1,57 @@
+public import TowersCore
+
+/// What every variable offers without knowing its element type: enough for
+/// collections, checkpoints and reports.
+public protocol AnyVariable: AnyObject, Sendable, CustomStringConvertible {
+    /// The unique name in its store (`tower/dense/kernel`, `firstvar_2`).
+    var name: String { get }
+    /// The `getVariable` key, or `nil` for a variable made by `variable(_:name:)`.
+    var key: String? { get }
+    var shape: [Int] { get }
+    var dtype: DType { get }
+    /// Whether optimizers update it (and gradients flow to it).
+    var trainable: Bool { get }
+    /// The number of elements.
+    var parameterCount: Int { get }
+    /// The value as a tensor of `T`, or `nil` when the element type differs.
+    func tensor<T: TensorScalar>(as type: T.Type) -> Tensor<T>?
+}
+
+/// A named, persistent tensor: a model's weight or an optimizer's slot.
+///
+/// A variable is one object however many times it is fetched: every tower that
+/// uses it reads the same ``value`` tensor, and the gradients of all those uses
+/// add up in `value.grad`.
+///
+/// ```swift
+/// let w: Variable<Float> = try getVariable("kernel", shape: [64, 128])
+/// let y = x.matmul(w.value)
+/// ```
+public final class Variable<Scalar: TensorScalar>: AnyVariable, @unchecked Sendable {
+    public let name: String
+    public let key: String?
+    public let trainable: Bool
+    /// The current value; `requiresGrad` is set for trainable variables. Updated in
+    /// place by optimizers and checkpoint loading, so references stay valid.
+    public let value: Tensor<Scalar>
+
+    init(name: String, key: String?, value: Tensor<Scalar>, trainable: Bool) {
+        self.name = name
+        self.key = key
+        self.trainable = trainable
+        self.value = value
+        value.requiresGrad = trainable
+    }
+
+    public var shape: [Int] { value.shape }
+    public var dtype: DType { Scalar.dtype }
+    public var parameterCount: Int { value.count }
+    /// The accumulated gradient of ``value``, if any.
+    public var gradient: Tensor<Scalar>? { value.grad }
+
+    public func tensor<T: TensorScalar>(as type: T.Type) -> Tensor<T>? { value as? Tensor<T> }
+
+    public var description: String {
+        "<Variable '\(name)' shape=\(shape) dtype=\(dtype)\(trainable ? "" : " non-trainable")>"
+    }
+}
