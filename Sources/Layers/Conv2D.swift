@@ -1,0 +1,56 @@
+public import TowersCore
+public import Variables
+
+/// A 2-D convolution over NHWC inputs, computed as im2col plus one `gemm`.
+///
+/// Weights, created on the first call with `cin` read from the input:
+/// - `kernel`: `[kh, kw, cin, filters]`, Glorot uniform with TF's convolution fans;
+/// - `bias`: `[filters]`, zeros (omitted with `useBias: false`).
+///
+/// ```swift
+/// let conv = Conv2D<Float>(filters: 64, kernelSize: (3, 3), padding: .same, activation: .relu)
+/// let y = try conv(images)   // [32, 28, 28, 32] → [32, 28, 28, 64]
+/// ```
+public final class Conv2D<Scalar: TensorScalar>: ScopedLayer {
+    public static var kind: String { "conv2d" }
+    public let filters: Int
+    public let kernelSize: (Int, Int)
+    public let strides: (Int, Int)
+    public let padding: Padding
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer?
+    public let name: String?
+    public let scopeRecord = ScopeRecord()
+
+    public init(
+        filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
+        activation: Activation = .identity, useBias: Bool = true, kernelInitializer: Initializer? = nil,
+        name: String? = nil
+    ) {
+        precondition(filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D needs positive filters and kernel size")
+        precondition(strides.0 > 0 && strides.1 > 0, "Conv2D needs positive strides, got \(strides)")
+        self.filters = filters
+        self.kernelSize = kernelSize
+        self.strides = strides
+        self.padding = padding
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.name = name
+    }
+
+    public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+        guard x.rank == 4 else { throw LayerError.shape("[batch, height, width, channels]", got: x.shape) }
+        let g = WindowGeometry(input: x.shape, window: kernelSize, strides: strides, padding: padding)
+        guard g.outH > 0 && g.outW > 0 else {
+            throw LayerError.shape("at least \(kernelSize.0)×\(kernelSize.1) pixels for valid padding", got: x.shape)
+        }
+        let cin = x.shape[3]
+        let kernel = try weight("kernel", [kernelSize.0, kernelSize.1, cin, filters], initializer: kernelInitializer)
+        // (B·OH·OW, kh·kw·cin) · (kh·kw·cin, filters) → (B·OH·OW, filters)
+        var y = x.im2col(g).matmul(kernel.reshaped([-1, filters]))
+        if useBias { y = y + (try weight("bias", [filters], initializer: .zeros)) }
+        return activation(y).reshaped([g.batch, g.outH, g.outW, filters])
+    }
+}

@@ -1,0 +1,96 @@
+public import TowersCore
+public import Variables
+
+/// A fully connected layer: `activation(x · kernel + bias)`.
+///
+/// Weights, created on the first call with `in` read from the input's last
+/// dimension:
+/// - `kernel`: `[in, units]`, Glorot uniform (or the scope's initializer);
+/// - `bias`: `[units]`, zeros (omitted with `useBias: false`).
+///
+/// Inputs of rank > 2 are treated as a batch of rows (`[…, in]` → `[…, units]`).
+/// Forward and backward are single `gemm` calls; the bias add is a `ger` and its
+/// gradient a `gemv`.
+///
+/// ```swift
+/// let dense = Dense<Float>(units: 128, activation: .relu)
+/// let y = try dense(x)        // x: [B, 64] → y: [B, 128]; dense/kernel [64, 128]
+/// ```
+public final class Dense<Scalar: TensorScalar>: ScopedLayer {
+    public static var kind: String { "dense" }
+    public let units: Int
+    public let activation: Activation
+    public let useBias: Bool
+    public let kernelInitializer: Initializer?
+    public let biasInitializer: Initializer
+    public let name: String?
+    public let scopeRecord = ScopeRecord()
+
+    public init(
+        units: Int, activation: Activation = .identity, useBias: Bool = true, kernelInitializer: Initializer? = nil,
+        biasInitializer: Initializer = .zeros, name: String? = nil
+    ) {
+        precondition(units > 0, "Dense needs a positive number of units, got \(units)")
+        self.units = units
+        self.activation = activation
+        self.useBias = useBias
+        self.kernelInitializer = kernelInitializer
+        self.biasInitializer = biasInitializer
+        self.name = name
+    }
+
+    public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+        guard x.rank >= 2 else { throw LayerError.shape("[batch, in]", got: x.shape) }
+        let inputSize = x.shape[x.rank - 1]
+        let kernel = try weight("kernel", [inputSize, units], initializer: kernelInitializer)
+        let rows = x.rank == 2 ? x : x.reshaped([-1, inputSize])
+        var y = rows.matmul(kernel)
+        if useBias { y = y + (try weight("bias", [units], initializer: biasInitializer)) }
+        y = activation(y)
+        return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [units])
+    }
+
+    /// This layer's kernel in the current store (building nothing: the layer must
+    /// have been called).
+    public func kernel() throws -> Variable<Scalar> {
+        try inScope { try getVariable("kernel", dtype: Scalar.self) }
+    }
+}
+
+/// A dense layer whose kernel is the transpose of another ``Dense`` layer's
+/// kernel (a decoder tied to its encoder): `activation(x · Wᵀ + bias)`.
+///
+/// Weights: the encoder's `kernel` (one variable, whose gradient sums both uses)
+/// and its own `bias`: `[encoder in]`, zeros, in its scope (`tied_dense`).
+///
+/// ```swift
+/// let encoder = Dense<Float>(units: 32, activation: .relu)
+/// let decoder = TiedDense(tiedTo: encoder, activation: .sigmoid)
+/// let code = try encoder(x)           // [B, 64] → [B, 32]
+/// let reconstruction = try decoder(code)   // [B, 32] → [B, 64], kernel shared
+/// ```
+public final class TiedDense<Scalar: TensorScalar>: ScopedLayer {
+    public static var kind: String { "tied_dense" }
+    public let encoder: Dense<Scalar>
+    public let activation: Activation
+    public let useBias: Bool
+    public let name: String?
+    public let scopeRecord = ScopeRecord()
+
+    public init(tiedTo encoder: Dense<Scalar>, activation: Activation = .identity, useBias: Bool = true, name: String? = nil) {
+        self.encoder = encoder
+        self.activation = activation
+        self.useBias = useBias
+        self.name = name
+    }
+
+    public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+        let kernel = try encoder.kernel().value  // [in, units]
+        guard x.rank == 2, x.shape[1] == kernel.shape[1] else {
+            throw LayerError.shape("[batch, \(kernel.shape[1])] (the tied kernel is \(kernel.shape))", got: x.shape)
+        }
+        var y = x.matmul(kernel, transposeOther: true)
+        if useBias { y = y + (try weight("bias", [kernel.shape[0]], initializer: .zeros)) }
+        return activation(y)
+    }
+}
