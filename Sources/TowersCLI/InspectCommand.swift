@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Towers
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect", abstract: "List a checkpoint's variables (like TF's inspect_checkpoint).")
+
+    @Argument(help: "A .safetensors checkpoint.") var checkpoint: String
+
+    func run() throws {
+        let file = try SafetensorsFile.read(from: URL(fileURLWithPath: checkpoint))
+        var total = 0
+        let rows = file.names.filter { $0 != SafetensorsFile.metadataKey }.compactMap { name -> [String]? in
+            guard let t = file[name] else { return nil }
+            total += t.count
+            return [name, "\(t.shape)", "\(t.dtype)", "\(t.count)"]
+        }
+        let header = ["variable", "shape", "dtype", "params"]
+        let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max()! }
+        for row in [header] + rows {
+            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        print("\(rows.count) variables, \(total) parameters")
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(k): \(v)") }
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate a trained siamese checkpoint on the digits test set.")
+
+    @Argument(help: "A checkpoint written by `towers train`.") var checkpoint = "runs/siamese.safetensors"
+
+    func run() throws {
+        let training = try SiameseTraining(recipe: SiameseRecipe(), data: try Digits.load())
+        let report = try Checkpoint.load(into: training.store, from: URL(fileURLWithPath: checkpoint))
+        print(report)
+        let e = try training.evaluate()
+        print(String(format: "test 1-NN accuracy: %.4f", e.oneNearestNeighborAccuracy))
+        print(String(format: "pair verification accuracy: %.4f (threshold %.3f)", e.pairAccuracy, e.threshold))
+    }
+}
+
+struct BLASCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas", abstract: "Show the OpenBLAS kernel, configuration, threads and Towers' repair.")
+
+    func run() throws {
+        print("kernel:        \(BLAS.kernelName)")
+        print("configuration: \(BLAS.configuration)")
+        print("threads:       \(BLAS.threadCount)")
+        print("start-up:      \(BLAS.repairReport)")
+    }
+}
