@@ -1,0 +1,32 @@
+import CBLAS
+import Foundation
+import Towers
+
+/// Workload 1: an n×n×n matmul through `Tensor.matmul` beside a direct
+/// `cblas_sgemm` on the same data, in the same process.
+enum MatmulBench {
+    static func run(n: Int, quick: Bool) -> BenchResult {
+        let a = Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 1)
+        let b = Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 2)
+        var c = [Float](repeating: 0, count: n * n)
+        let calls = Swift.max(1, (quick ? 50_000_000 : 400_000_000) / (n * n * n))
+        let reps = quick ? 3 : 7
+        let flops = 2 * Double(n) * Double(n) * Double(n)
+        let direct = a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                timePerCall(repetitions: reps, callsPerRepetition: calls) {
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+                        pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, &c, blasint(n))
+                }
+            }
+        }
+        let towers = timePerCall(repetitions: reps, callsPerRepetition: calls) {
+            _ = withoutGradients { a.matmul(b) }
+        }
+        let ours = flops / towers / 1e9, roof = flops / direct / 1e9
+        return BenchResult(
+            name: "matmul-\(n)", value: ours, unit: "GFLOP/s",
+            details: ["cblas_sgemm GFLOP/s": roof, "ratio": ours / roof], note: "")
+    }
+}
