@@ -10,7 +10,7 @@ extension Tensor {
         let out = TensorStorage<Scalar>(zeros: rows * cols)
         // cols: (B·OH·OW, kh·kw·C)
         g.forEachTap { o, tap, input in
-            if let input { (out.base + o * cols + tap * c).update(from: x.storage.base + input, count: c) }
+            if let input { (out.base + o * cols + tap * c).copyElements(from: x.storage.base + input, count: c) }
         }
         return .result("im2col", shape: [rows, cols], storage: out, inputs: [x]) { y in
             let dy = y.grad!.storage.base, dx = x.gradPointer()
@@ -27,7 +27,7 @@ extension Tensor {
         let x = self, c = g.channels
         let n = g.batch * g.outH * g.outW * c
         let out = TensorStorage<Scalar>(uninitializedCount: n)
-        out.base.initialize(repeating: max ? -Scalar.infinity : 0, count: n)
+        Scalar.fill(out.base, with: max ? -Scalar.infinity : 0, count: n)
         var argmax = [Int](repeating: -1, count: max ? n : 0)
         var counts = [Int](repeating: 0, count: max ? 0 : g.batch * g.outH * g.outW)
         g.forEachTap { o, _, input in

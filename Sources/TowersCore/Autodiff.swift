@@ -2,11 +2,11 @@
 /// its output back into theirs. The closure receives the output (so it never
 /// captures it: no retain cycle) and must *accumulate* into its inputs' grads.
 package final class Node<Scalar: TensorScalar> {
-    package let op: String
+    package let op: StaticString
     package let inputs: [Tensor<Scalar>]
     package let backward: (_ out: Tensor<Scalar>) -> Void
 
-    package init(op: String, inputs: [Tensor<Scalar>], backward: @escaping (_ out: Tensor<Scalar>) -> Void) {
+    package init(op: StaticString, inputs: [Tensor<Scalar>], backward: @escaping (_ out: Tensor<Scalar>) -> Void) {
         self.op = op
         self.inputs = inputs
         self.backward = backward
@@ -33,7 +33,7 @@ extension Tensor {
     /// A fresh result tensor for an operation over `inputs`; the graph records it
     /// when gradients are enabled and any input requires them.
     package static func result(
-        _ op: String, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
+        _ op: StaticString, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
         backward: @escaping (_ out: Tensor<Scalar>) -> Void
     ) -> Tensor<Scalar> {
         let out = Tensor(shape: shape, storage: storage)

@@ -12,7 +12,7 @@ extension BroadcastLayout {
     /// the output's trailing dimensions (a bias row over a batch, `[n]` or `[1, n]`
     /// over `[m, n]`); an operand whose shape is the output's leading dimensions
     /// followed by ones (a column `[m, 1]` over `[m, n]`).
-    static func make(_ aShape: [Int], _ bShape: [Int], op: String) -> (shape: [Int], layout: BroadcastLayout) {
+    static func make(_ aShape: [Int], _ bShape: [Int], op: StaticString) -> (shape: [Int], layout: BroadcastLayout) {
         let rank = Swift.max(aShape.count, bShape.count)
         let pa = Array(repeating: 1, count: rank - aShape.count) + aShape
         let pb = Array(repeating: 1, count: rank - bShape.count) + bShape

@@ -3,11 +3,38 @@
 public enum UnaryOp: Sendable, Hashable {
     case negate, relu, tanh, sigmoid, softplus, exp, log, sqrt, square, abs
     case leakyRelu(alpha: Double)
+
+    /// The operation's name in recorded graphs.
+    public var name: StaticString {
+        switch self {
+        case .negate: "negate"
+        case .relu: "relu"
+        case .tanh: "tanh"
+        case .sigmoid: "sigmoid"
+        case .softplus: "softplus"
+        case .exp: "exp"
+        case .log: "log"
+        case .sqrt: "sqrt"
+        case .square: "square"
+        case .abs: "abs"
+        case .leakyRelu: "leakyRelu"
+        }
+    }
 }
 
 /// An elementwise function of two tensors (with broadcasting).
 public enum BinaryOp: Sendable, Hashable {
     case add, subtract, multiply, divide
+
+    /// The operation's name in recorded graphs and messages.
+    public var name: StaticString {
+        switch self {
+        case .add: "add"
+        case .subtract: "subtract"
+        case .multiply: "multiply"
+        case .divide: "divide"
+        }
+    }
 }
 
 /// How two operands map onto a contiguous output viewed as `[outer, inner]`:
@@ -159,6 +186,22 @@ enum Kernels {
                 var s: T = 0
                 for j in 0..<cols { s += dyr[j] * yr[j] }
                 for j in 0..<cols { dxr[j] += yr[j] * (dyr[j] - s) }
+            }
+        }
+    }
+
+    /// `dst (cols, rows) = src (rows, cols)ᵀ` (or `+=`), in tiles that stay in cache.
+    static func transpose<T: TensorScalar>(
+        _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, rows: Int, cols: Int, accumulate: Bool
+    ) {
+        let tile = 32
+        for i0 in stride(from: 0, to: rows, by: tile) {
+            for j0 in stride(from: 0, to: cols, by: tile) {
+                for i in i0..<Swift.min(i0 + tile, rows) {
+                    for j in j0..<Swift.min(j0 + tile, cols) {
+                        if accumulate { dst[j * rows + i] += src[i * cols + j] } else { dst[j * rows + i] = src[i * cols + j] }
+                    }
+                }
             }
         }
     }

@@ -2,7 +2,7 @@ extension Tensor {
     /// The elementwise `self ∘ other` with broadcasting (see ``BroadcastLayout``).
     func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
         let a = self, b = other
-        let (shape, l) = BroadcastLayout.make(a.shape, b.shape, op: "\(op)")
+        let (shape, l) = BroadcastLayout.make(a.shape, b.shape, op: op.name)
         let out = TensorStorage<Scalar>(uninitializedCount: l.count)
         if l.count > 0 {
             if (op == .add || op == .subtract) && l.aIsFull && (l.bIsFull || l.bIsRow) {
@@ -20,7 +20,7 @@ extension Tensor {
                 Scalar.binaryForward(op, l, a.storage.base, b.storage.base, out.base)
             }
         }
-        return .result("\(op)", shape: shape, storage: out, inputs: [a, b]) { y in
+        return .result(op.name, shape: shape, storage: out, inputs: [a, b]) { y in
             guard l.count > 0 else { return }
             let dy = y.grad!.storage.base
             let linear = op == .add || op == .subtract

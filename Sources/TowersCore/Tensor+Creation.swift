@@ -17,7 +17,7 @@ extension Tensor {
     public static func filled(_ shape: [Int], with value: Scalar) -> Tensor {
         let n = shape.reduce(1, *)
         let s = TensorStorage<Scalar>(uninitializedCount: n)
-        s.base.initialize(repeating: value, count: n)
+        Scalar.fill(s.base, with: value, count: n)
         return Tensor(shape: shape, storage: s)
     }
 

@@ -18,9 +18,7 @@ extension Tensor {
         }
         for i in 0..<rows {
             let r = diff.base + i * d
-            var s: Scalar = 0
-            for j in 0..<d { s += r[j] * r[j] }
-            (out.base + i).initialize(to: s)
+            out.base[i] = d == 0 ? 0 : Scalar.dot(n: d, x: r, incX: 1, y: r, incY: 1)
         }
         return .result("squaredDistance", shape: [rows], storage: out, inputs: [a, b]) { y in
             let dy = y.grad!.storage.base
@@ -44,19 +42,16 @@ extension Tensor {
         precondition(a.rank == 2 && a.shape == b.shape, "cosineSimilarity needs two [B, D] tensors, got \(a.shape) and \(b.shape)")
         let rows = shape[0], d = shape[1]
         var na = [Scalar](repeating: 0, count: rows), nb = na, dots = na
-        let out = TensorStorage<Scalar>(uninitializedCount: rows)
-        for i in 0..<rows {
+        let out = TensorStorage<Scalar>(zeros: rows)
+        for i in 0..<rows where d > 0 {
             let ar = a.storage.base + i * d, br = b.storage.base + i * d
-            var ab: Scalar = 0, aa: Scalar = 0, bb: Scalar = 0
-            for j in 0..<d {
-                ab += ar[j] * br[j]
-                aa += ar[j] * ar[j]
-                bb += br[j] * br[j]
-            }
+            let ab = Scalar.dot(n: d, x: ar, incX: 1, y: br, incY: 1)
+            let aa = Scalar.dot(n: d, x: ar, incX: 1, y: ar, incY: 1)
+            let bb = Scalar.dot(n: d, x: br, incX: 1, y: br, incY: 1)
             na[i] = Swift.max(aa.squareRoot(), epsilon)
             nb[i] = Swift.max(bb.squareRoot(), epsilon)
             dots[i] = ab
-            (out.base + i).initialize(to: ab / (na[i] * nb[i]))
+            out.base[i] = ab / (na[i] * nb[i])
         }
         return .result("cosineSimilarity", shape: [rows], storage: out, inputs: [a, b]) { y in
             let dy = y.grad!.storage.base
@@ -68,7 +63,8 @@ extension Tensor {
                     let c = dots[i] / (nt[i] * nu[i])
                     let clipped = nt[i] == epsilon
                     let ku = dy[i] / (nt[i] * nu[i]), kt = clipped ? 0 : -dy[i] * c / (nt[i] * nt[i])
-                    for j in 0..<d { dt[i * d + j] += ku * ur[j] + kt * tr[j] }
+                    Scalar.axpy(n: d, alpha: ku, x: ur, incX: 1, y: dt + i * d, incY: 1)
+                    Scalar.axpy(n: d, alpha: kt, x: tr, incX: 1, y: dt + i * d, incY: 1)
                 }
             }
         }

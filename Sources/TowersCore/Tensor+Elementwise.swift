@@ -4,7 +4,7 @@ extension Tensor {
         let x = self
         let out = TensorStorage<Scalar>(uninitializedCount: count)
         if count > 0 { Scalar.unaryForward(op, x.storage.base, out.base, count) }
-        return .result("\(op)", shape: shape, storage: out, inputs: [x]) { y in
+        return .result(op.name, shape: shape, storage: out, inputs: [x]) { y in
             guard x.count > 0 else { return }
             Scalar.unaryBackward(
                 op, x: x.storage.base, y: y.storage.base, dy: y.grad!.storage.base, dx: x.gradPointer(), x.count)

@@ -14,7 +14,7 @@ extension Tensor {
         }
         let out = TensorStorage<Scalar>(uninitializedCount: indices.count * d)
         for (r, i) in indices.enumerated() where d > 0 {
-            (out.base + r * d).initialize(from: x.storage.base + i * d, count: d)
+            (out.base + r * d).copyElements(from: x.storage.base + i * d, count: d)
         }
         return .result("gather", shape: [indices.count, d], storage: out, inputs: [x]) { y in
             guard d > 0 else { return }

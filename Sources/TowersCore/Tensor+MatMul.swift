@@ -20,7 +20,7 @@ extension Tensor {
         let out = TensorStorage<Scalar>(uninitializedCount: m * n)
         if m * n > 0 {
             if k == 0 {
-                out.base.initialize(repeating: 0, count: m * n)
+                out.base.zeroElements(count: m * n)
             } else {
                 Scalar.gemm(
                     transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.storage.base, lda: lda,

@@ -7,7 +7,7 @@ extension Tensor {
     public func sum() -> Tensor {
         let x = self
         let out = TensorStorage<Scalar>(uninitializedCount: 1)
-        out.base.initialize(to: count == 0 ? 0 : Scalar.dot(n: count, x: x.storage.base, incX: 1, y: Ones.pointer(count), incY: 1))
+        out.base[0] = count == 0 ? 0 : Scalar.dot(n: count, x: x.storage.base, incX: 1, y: Ones.pointer(count), incY: 1)
         return .result("sum", shape: [], storage: out, inputs: [x]) { y in
             guard x.count > 0 else { return }
             // dx += dy · 1
@@ -41,7 +41,7 @@ extension Tensor {
                     x: Ones.pointer(d), incX: 1, beta: 0, y: out.base + o * inner, incY: 1)
             }
         }
-        return .result("sum(axis: \(ax))", shape: outShape, storage: out, inputs: [x]) { y in
+        return .result("sum(axis:)", shape: outShape, storage: out, inputs: [x]) { y in
             guard d > 0 && inner > 0 else { return }
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             // dx[o, j, i] += dy[o, i]: one rank-1 update per outer slice.

@@ -27,25 +27,9 @@ extension Tensor {
         precondition(rank == 2, "transposed() needs a matrix, shape is \(shape)")
         let x = self, r = shape[0], c = shape[1]
         let out = TensorStorage<Scalar>(uninitializedCount: count)
-        Tensor.transpose(x.storage.base, out.base, rows: r, cols: c, accumulate: false)
+        Scalar.transpose(x.storage.base, out.base, rows: r, cols: c, accumulate: false)
         return .result("transpose", shape: [c, r], storage: out, inputs: [x]) { y in
-            Tensor.transpose(y.grad!.storage.base, x.gradPointer(), rows: c, cols: r, accumulate: true)
-        }
-    }
-
-    private static func transpose(
-        _ src: UnsafePointer<Scalar>, _ dst: UnsafeMutablePointer<Scalar>, rows: Int, cols: Int, accumulate: Bool
-    ) {
-        // dst (cols, rows) = src (rows, cols)ᵀ, in tiles that stay in cache.
-        let tile = 32
-        for i0 in stride(from: 0, to: rows, by: tile) {
-            for j0 in stride(from: 0, to: cols, by: tile) {
-                for i in i0..<Swift.min(i0 + tile, rows) {
-                    for j in j0..<Swift.min(j0 + tile, cols) {
-                        if accumulate { dst[j * rows + i] += src[i * cols + j] } else { dst[j * rows + i] = src[i * cols + j] }
-                    }
-                }
-            }
+            Scalar.transpose(y.grad!.storage.base, x.gradPointer(), rows: c, cols: r, accumulate: true)
         }
     }
 
@@ -74,7 +58,7 @@ extension Tensor {
             offsets.append(offset)
             let block = p.shape[ax] * inner
             for o in 0..<outer where block > 0 {
-                (out.base + o * total * inner + offset * inner).initialize(from: p.storage.base + o * block, count: block)
+                (out.base + o * total * inner + offset * inner).copyElements(from: p.storage.base + o * block, count: block)
             }
             offset += p.shape[ax]
         }
@@ -105,7 +89,7 @@ extension Tensor {
         let block = range.count * inner
         let out = TensorStorage<Scalar>(uninitializedCount: outer * block)
         for o in 0..<outer where block > 0 {
-            (out.base + o * block).initialize(from: x.storage.base + (o * d + range.lowerBound) * inner, count: block)
+            (out.base + o * block).copyElements(from: x.storage.base + (o * d + range.lowerBound) * inner, count: block)
         }
         return .result("slice", shape: outShape, storage: out, inputs: [x]) { y in
             guard block > 0 else { return }

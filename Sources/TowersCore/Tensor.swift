@@ -49,7 +49,7 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
         precondition(n == scalars.count, "shape \(shape) needs \(n) scalars, got \(scalars.count)")
         let storage = TensorStorage<Scalar>(uninitializedCount: n)
         scalars.withUnsafeBufferPointer { src in
-            if n > 0 { storage.base.initialize(from: src.baseAddress!, count: n) }
+            if n > 0 { storage.base.copyElements(from: src.baseAddress!, count: n) }
         }
         self.init(shape: shape, storage: storage)
     }
@@ -95,7 +95,7 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// A new tensor with a copy of this one's elements, detached from the graph.
     public func copy() -> Tensor {
         let s = TensorStorage<Scalar>(uninitializedCount: count)
-        s.base.initialize(from: storage.base, count: count)
+        s.base.copyElements(from: storage.base, count: count)
         return Tensor(shape: shape, storage: s)
     }
 
@@ -141,7 +141,7 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Sets every element to `value`.
     public func fill(with value: Scalar) {
-        storage.base.update(repeating: value, count: count)
+        Scalar.fill(storage.base, with: value, count: count)
     }
 }
 

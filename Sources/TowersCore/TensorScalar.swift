@@ -47,6 +47,11 @@ where Self.RawSignificand: FixedWidthInteger {
     static func copy(n: Int, x: UnsafePointer<Self>, incX: Int, y: UnsafeMutablePointer<Self>, incY: Int)
 
     // MARK: Elementwise kernels (specialised per type)
+    /// Sets `count` elements to `value`.
+    static func fill(_ p: UnsafeMutablePointer<Self>, with value: Self, count: Int)
+    /// `dst (cols × rows) = src (rows × cols)ᵀ`, or `+=` when accumulating.
+    static func transpose(
+        _ src: UnsafePointer<Self>, _ dst: UnsafeMutablePointer<Self>, rows: Int, cols: Int, accumulate: Bool)
     static func unaryForward(_ op: UnaryOp, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>, _ n: Int)
     static func unaryBackward(
         _ op: UnaryOp, x: UnsafePointer<Self>, y: UnsafePointer<Self>, dy: UnsafePointer<Self>,
@@ -134,6 +139,12 @@ extension Float: TensorScalar {
         cblas_scopy(blasint(n), x, blasint(incX), y, blasint(incY))
     }
 
+    public static func fill(_ p: UnsafeMutablePointer<Float>, with value: Float, count: Int) {
+        p.update(repeating: value, count: count)
+    }
+    public static func transpose(
+        _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, cols: Int, accumulate: Bool
+    ) { Kernels.transpose(src, dst, rows: rows, cols: cols, accumulate: accumulate) }
     public static func unaryForward(
         _ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int
     ) { Kernels.unaryForward(op, x, y, n) }
@@ -214,6 +225,12 @@ extension Double: TensorScalar {
         cblas_dcopy(blasint(n), x, blasint(incX), y, blasint(incY))
     }
 
+    public static func fill(_ p: UnsafeMutablePointer<Double>, with value: Double, count: Int) {
+        p.update(repeating: value, count: count)
+    }
+    public static func transpose(
+        _ src: UnsafePointer<Double>, _ dst: UnsafeMutablePointer<Double>, rows: Int, cols: Int, accumulate: Bool
+    ) { Kernels.transpose(src, dst, rows: rows, cols: cols, accumulate: accumulate) }
     public static func unaryForward(
         _ op: UnaryOp, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
     ) { Kernels.unaryForward(op, x, y, n) }

@@ -15,8 +15,28 @@ package final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     /// A zero-filled buffer.
     package convenience init(zeros count: Int) {
         self.init(uninitializedCount: count)
-        base.initialize(repeating: 0, count: count)
+        base.zeroElements(count: count)
     }
 
     deinit { base.deallocate() }
+}
+
+// Bulk moves as raw memory operations (memcpy / memset). Typed `initialize(from:)`
+// and `initialize(repeating:)` in generic code would make one value-witness call
+// per element; `Float` and `Double` are trivial, so raw bytes are exact.
+extension UnsafeMutablePointer where Pointee: TensorScalar {
+    /// Copies `count` elements from `source` (memcpy).
+    @inline(__always)
+    package func copyElements(from source: UnsafePointer<Pointee>, count: Int) {
+        guard count > 0 else { return }
+        UnsafeMutableRawPointer(self).copyMemory(from: source, byteCount: count * MemoryLayout<Pointee>.stride)
+    }
+
+    /// Sets `count` elements to zero (memset).
+    @inline(__always)
+    package func zeroElements(count: Int) {
+        guard count > 0 else { return }
+        UnsafeMutableRawPointer(self).initializeMemory(
+            as: UInt8.self, repeating: 0, count: count * MemoryLayout<Pointee>.stride)
+    }
 }

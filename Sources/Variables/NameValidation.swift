@@ -3,20 +3,26 @@ enum NameValidation {
     static let rootPattern = "^[A-Za-z0-9.][A-Za-z0-9_.\\-/>]*$"
     static let nestedPattern = "^[A-Za-z0-9_.\\-/>]*$"
 
-    private static func isBodyCharacter(_ c: Character) -> Bool {
-        (c.isASCII && (c.isLetter || c.isNumber)) || "_.-/>".contains(c)
+    /// ASCII letters, digits and `.` (checked on bytes: this runs on every scope
+    /// entry and every `getVariable`).
+    @inline(__always)
+    private static func isFirstByte(_ c: UInt8) -> Bool {
+        (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2E
     }
 
-    private static func isFirstCharacter(_ c: Character) -> Bool {
-        (c.isASCII && (c.isLetter || c.isNumber)) || c == "."
+    /// The first-byte set plus `_`, `-`, `/` and `>`.
+    @inline(__always)
+    private static func isBodyByte(_ c: UInt8) -> Bool {
+        isFirstByte(c) || c == 0x5F || c == 0x2D || c == 0x2F || c == 0x3E
     }
 
     /// Checks `name` as used at the root (`atRoot`) or inside a scope; empty names
     /// are an error in Towers.
     static func validate(_ name: String, atRoot: Bool) throws(VariableError) {
         let pattern = atRoot ? rootPattern : nestedPattern
-        guard let first = name.first else { throw .invalidName(name: name, pattern: pattern) }
-        if atRoot && !isFirstCharacter(first) { throw .invalidName(name: name, pattern: pattern) }
-        if !name.allSatisfy(isBodyCharacter) { throw .invalidName(name: name, pattern: pattern) }
+        let utf8 = name.utf8
+        guard let first = utf8.first else { throw .invalidName(name: name, pattern: pattern) }
+        if atRoot && !isFirstByte(first) { throw .invalidName(name: name, pattern: pattern) }
+        if !utf8.allSatisfy(isBodyByte) { throw .invalidName(name: name, pattern: pattern) }
     }
 }
