@@ -9,7 +9,8 @@ package final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
     /// An uninitialised buffer of `count` elements (callers fill it).
     package init(uninitializedCount count: Int) {
         self.count = count
-        self.base = .allocate(capacity: Swift.max(count, 1))
+        self.base = BufferPool.take(bytes: Swift.max(count, 1) * MemoryLayout<Scalar>.stride)
+            .bindMemory(to: Scalar.self, capacity: Swift.max(count, 1))
     }
 
     /// A zero-filled buffer.
@@ -18,7 +19,7 @@ package final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
         base.zeroElements(count: count)
     }
 
-    deinit { base.deallocate() }
+    deinit { BufferPool.give(UnsafeMutableRawPointer(base), bytes: Swift.max(count, 1) * MemoryLayout<Scalar>.stride) }
 }
 
 // Bulk moves as raw memory operations (memcpy / memset). Typed `initialize(from:)`

@@ -1,0 +1,36 @@
+import Synchronization
+
+/// Recycles tensor buffers by exact byte size. A training step allocates the same
+/// sizes every time, so after a warm-up step its buffers come from here instead of
+/// `malloc`. At most `capacityBytes` are kept; beyond that buffers are freed.
+enum BufferPool {
+    private struct State: ~Copyable {
+        var free: [Int: [UInt]] = [:]  // addresses, by byte size
+        var cachedBytes = 0
+    }
+    private static let state = Mutex(State())
+    /// The most bytes kept for reuse (64 MiB).
+    static let capacityBytes = 64 << 20
+    private static let alignment = 64
+
+    static func take(bytes: Int) -> UnsafeMutableRawPointer {
+        let reused: UInt? = state.withLock { s in
+            guard let address = s.free[bytes]?.popLast() else { return nil }
+            s.cachedBytes -= bytes
+            return address
+        }
+        if let reused, let p = UnsafeMutableRawPointer(bitPattern: reused) { return p }
+        return .allocate(byteCount: bytes, alignment: alignment)
+    }
+
+    static func give(_ p: UnsafeMutableRawPointer, bytes: Int) {
+        let address = UInt(bitPattern: p)
+        let kept = state.withLock { s in
+            guard s.cachedBytes + bytes <= capacityBytes else { return false }
+            s.free[bytes, default: []].append(address)
+            s.cachedBytes += bytes
+            return true
+        }
+        if !kept { p.deallocate() }
+    }
+}
