@@ -1,6 +1,5 @@
 public import Models
 public import TowersCore
-public import Models
 
 /// Draws seeded batches of labelled pairs of rows for siamese training.
 ///
