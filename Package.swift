@@ -5,6 +5,8 @@
 
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -88,3 +90,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// MARK: package-benchmark (opt-in)
+// `TOWERS_PACKAGE_BENCHMARK=1 swift package benchmark` runs Benchmarks/TowersBenchmarks
+// on ordo-one/benchmark (wall clock, throughput, malloc counts). Opt-in so that the
+// library's build and tests do not depend on the benchmark tooling.
+if ProcessInfo.processInfo.environment["TOWERS_PACKAGE_BENCHMARK"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "TowersBenchmarks",
+            dependencies: ["Towers", .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/TowersBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]))
+}
