@@ -34,6 +34,13 @@ public final class VariableStore: Sendable {
         var all: [any AnyVariable] = []
         var regularization: [RegularizationTerm] = []
         var uses: [ObjectIdentifier: [String]] = [:]
+
+        /// Adds `label` to the distinct labels that used `v` (a training loop fetches
+        /// the same variables every step; the list must not grow with the steps).
+        mutating func recordUse(of v: any AnyVariable, label: String) {
+            let id = ObjectIdentifier(v)
+            if uses[id]?.contains(label) != true { uses[id, default: []].append(label) }
+        }
     }
     let state = Mutex(State())
     let rootEntry = ScopeEntry(scope: .root)
@@ -65,8 +72,8 @@ public final class VariableStore: Sendable {
     /// The variable stored under this `getVariable` key, if any.
     public func variable(forKey key: String) -> (any AnyVariable)? { state.withLock { $0.table[key] } }
 
-    /// The labels of the `getVariable` calls that returned `variable` (see
-    /// ``VariableUse``), one per call, in order; unlabeled calls are recorded as the
+    /// The distinct labels of the `getVariable` calls that returned `variable` (see
+    /// ``VariableUse``), in first-use order; unlabeled calls are recorded as the
     /// scope they were made in.
     public func uses(of variable: any AnyVariable) -> [String] {
         state.withLock { $0.uses[ObjectIdentifier(variable)] ?? [] }
@@ -186,7 +193,7 @@ public final class VariableStore: Sendable {
                 guard existing.dtype == r.dtype else {
                     throw .dtypeMismatch(key: r.key, specified: r.dtype, found: existing.dtype)
                 }
-                s.uses[ObjectIdentifier(existing), default: []].append(label)
+                s.recordUse(of: existing, label: label)
                 return existing
             }
             if r.reuse == .reuse { throw .doesNotExist(key: r.key) }
@@ -206,7 +213,7 @@ public final class VariableStore: Sendable {
             if let regularizer = r.regularizer {
                 s.regularization.append(RegularizationTerm(variable: v, regularizer: regularizer))
             }
-            s.uses[ObjectIdentifier(v), default: []].append(label)
+            s.recordUse(of: v, label: label)
             return v
         }
     }
