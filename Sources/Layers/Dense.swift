@@ -85,6 +85,14 @@ public final class TiedDense<Scalar: TensorScalar>: ScopedLayer {
     }
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
+        // Without this check, `encoder.kernel()` would open a new scope for the
+        // unbuilt encoder and fail on a variable that should not exist
+        // (`tied_dense/dense/kernel`).
+        guard encoder.scopeName != nil else {
+            throw LayerError(
+                layer: VariableScope.current.name,
+                "the encoder it is tied to has not been called in this store yet; call the encoder first")
+        }
         let kernel = try encoder.kernel().value  // [in, units]
         guard x.rank == 2, x.shape[1] == kernel.shape[1] else {
             throw LayerError.shape("[batch, \(kernel.shape[1])] (the tied kernel is \(kernel.shape))", got: x.shape)

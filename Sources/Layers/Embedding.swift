@@ -50,9 +50,14 @@ public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
 
     /// Looks up indices given as a tensor of whole numbers (any shape `S`), giving `S + [dimension]`.
     public func forward(_ indices: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
-        let ids = indices.scalars.map { Int($0) }
-        guard zip(ids, indices.scalars).allSatisfy({ Scalar($0) == $1 }) else {
-            throw LayerError(layer: VariableScope.current.name, "indices must be whole numbers")
+        // `Int(exactly:)`, not `Int(_:)`: NaN, infinities and huge values are errors, not traps.
+        var ids: [Int] = []
+        ids.reserveCapacity(indices.count)
+        for value in indices.scalars {
+            guard let id = Int(exactly: value) else {
+                throw LayerError(layer: VariableScope.current.name, "indices must be whole numbers, got \(value)")
+            }
+            ids.append(id)
         }
         if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
             throw LayerError(layer: VariableScope.current.name, "index \(bad) out of range 0..<\(vocabularySize)")

@@ -71,6 +71,7 @@ public final class Flatten<Scalar: TensorScalar>: ScopedLayer {
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard x.rank >= 1 else { throw LayerError.shape("[batch, …]", got: x.shape) }
-        return x.reshaped([x.shape[0], x.count / Swift.max(x.shape[0], 1)])
+        // The product of the other dimensions, not count / batch: an empty batch keeps its feature size.
+        return x.reshaped([x.shape[0], x.shape.dropFirst().reduce(1, *)])
     }
 }

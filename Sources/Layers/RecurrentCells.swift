@@ -64,7 +64,10 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     ) {
         try inScope {
             guard x.rank == 2, state.hidden.shape == [x.shape[0], units], state.cell.shape == [x.shape[0], units] else {
-                throw LayerError.shape("[batch, in] with state [batch, \(units)]", got: x.shape + state.hidden.shape)
+                throw LayerError(
+                    layer: VariableScope.current.name,
+                    "expected input of shape [batch, in] with states [batch, \(units)], got input \(x.shape), "
+                        + "cell state \(state.cell.shape) and hidden state \(state.hidden.shape)")
             }
             let kernel = try weight("kernel", [x.shape[1] + units, 4 * units])
             let bias = try weight("bias", [4 * units], initializer: .zeros)
@@ -108,7 +111,10 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     ) {
         try inScope {
             guard x.rank == 2, h.shape == [x.shape[0], units] else {
-                throw LayerError.shape("[batch, in] with state [batch, \(units)]", got: x.shape + h.shape)
+                throw LayerError(
+                    layer: VariableScope.current.name,
+                    "expected input of shape [batch, in] with state [batch, \(units)], got input \(x.shape) "
+                        + "and state \(h.shape)")
             }
             let inputs = x.shape[1] + units
             let (wg, bg) = try variableScope("gates") {
