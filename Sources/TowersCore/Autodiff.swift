@@ -55,6 +55,36 @@ extension Tensor {
     /// Resets ``grad`` to `nil`.
     public func zeroGrad() { grad = nil }
 
+    /// Frees the graph behind a tensor that is going away, one node at a time.
+    ///
+    /// Called from `deinit`. Freeing a node releases its inputs (through its input
+    /// list and its backward closure); an input that dies with it would free its own
+    /// node from inside that release, and so on down the graph, one nested call per
+    /// operation. Instead, each input is held here while its consumer's node is
+    /// freed; if nothing else holds it, its node is taken into the worklist and the
+    /// tensor is released with no history left to free.
+    func releaseHistory() {
+        var nodes: [Node<Scalar>] = []
+        if let n = node {
+            node = nil
+            nodes.append(n)
+        }
+        while !nodes.isEmpty {
+            var n: Node<Scalar>? = nodes.removeLast()
+            guard isKnownUniquelyReferenced(&n) else { continue }  // still used elsewhere
+            var inputs = n!.inputs
+            n = nil  // frees the node; `inputs` keeps its inputs alive
+            while !inputs.isEmpty {
+                var t: Tensor<Scalar>? = inputs.removeLast()
+                if isKnownUniquelyReferenced(&t), let inputNode = t!.node {
+                    t!.node = nil
+                    nodes.append(inputNode)
+                }
+                t = nil
+            }
+        }
+    }
+
     /// The tensors that (transitively) produced this one and require gradients,
     /// inputs before the operations that read them.
     private func topologicalOrder() -> [Tensor<Scalar>] {

@@ -163,8 +163,10 @@ enum Kernels {
             var s: T = 0
             for j in 0..<cols { s += T.exp(xr[j] - m) }
             if log {
-                let ls = m + T.log(s)
-                for j in 0..<cols { yr[j] = xr[j] - ls }
+                // (x − max) − log Σ: subtracting max + log Σ in one step would round
+                // at the logits' magnitude (about 1e-5 absolute in Float at |x| ≈ 1000).
+                let ls = T.log(s)
+                for j in 0..<cols { yr[j] = (xr[j] - m) - ls }
             } else {
                 for j in 0..<cols { yr[j] = T.exp(xr[j] - m) / s }
             }

@@ -38,6 +38,13 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
         precondition(storage.count >= count, "storage of \(storage.count) elements is too small for shape \(shape)")
     }
 
+    deinit {
+        // A recorded history dropped without backward() (an evaluation pass with
+        // gradients on) is freed iteratively: freed recursively, a deep graph
+        // (a long unroll) would overflow the stack.
+        if node != nil { releaseHistory() }
+    }
+
     /// A tensor of the given shape filled from `scalars` in row-major order.
     ///
     /// ```swift
