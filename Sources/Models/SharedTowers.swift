@@ -55,7 +55,7 @@ public struct SharedTowers<Scalar: TensorScalar>: Sendable {
 /// ```swift
 /// let net = SiameseNetwork(towers)
 /// let (a, b) = try net(left, right)
-/// let loss = contrastiveLoss(distance: euclideanDistance(a, b), labels: labels, margin: 1)
+/// let loss = contrastiveLoss(a, b, labels: labels, margin: 1)
 /// ```
 public struct SiameseNetwork<Scalar: TensorScalar>: Sendable {
     public let towers: SharedTowers<Scalar>

@@ -5,10 +5,9 @@ public import Variables
 /// towers or call sites that used it, and the model's parameter count with each
 /// shared variable counted once.
 ///
-/// It also flags the silent failure of sharing: a trainable variable used by
-/// only one tower while other variables are shared by several usually means a
-/// tower was built twice inside one scope entry (`dense`, `dense_1`, … instead of
-/// `dense` again).
+/// It also flags the silent failure of sharing: in a model with several towers,
+/// a trainable variable used by only one of them usually means a tower was built
+/// twice inside one scope entry (`dense`, `dense_1`, … instead of `dense` again).
 ///
 /// ```swift
 /// print(SharingReport(store: store))
@@ -40,10 +39,12 @@ public struct SharingReport: Sendable, CustomStringConvertible {
     public var totalParameters: Int { rows.reduce(0) { $0 + $1.parameters } }
     /// Trainable parameters, each variable counted once.
     public var trainableParameters: Int { rows.filter(\.trainable).reduce(0) { $0 + $1.parameters } }
-    /// Trainable variables used by exactly one tower while others are shared by several.
+    /// Trainable variables used by exactly one tower while the model has several
+    /// towers: either other variables are shared and these are not, or (both
+    /// towers built in one scope entry) nothing is shared at all.
     public var unsharedSuspects: [Row] {
-        let maxUses = rows.map { $0.usedBy.count }.max() ?? 0
-        guard maxUses > 1 else { return [] }
+        let towers = Set(rows.flatMap { $0.usedBy.filter { $0.hasPrefix("tower ") } })
+        guard towers.count > 1 else { return [] }
         return rows.filter { $0.trainable && $0.usedBy.count == 1 && $0.usedBy[0].hasPrefix("tower ") }
     }
 

@@ -67,13 +67,15 @@ public struct EmbeddingEvaluation: Sendable {
 
     static func bestThreshold(_ distances: [Double], _ labels: [PairLabel]) -> Double {
         let sorted = zip(distances, labels).sorted { $0.0 < $1.0 }
-        // Threshold after position k: the first k+1 are "same".
+        // Threshold after position k: the first k+1 are "same". A threshold can only
+        // fall between distinct distances, so inside a run of equal distances it is
+        // not a candidate (the count would credit only part of the tie).
         var correct = labels.filter { $0 == .different }.count  // threshold below everything
         var best = (correct, (sorted.first?.0 ?? 0) - 1e-6)
         for (k, (d, label)) in sorted.enumerated() {
             correct += label == .same ? 1 : -1
             let next = k + 1 < sorted.count ? sorted[k + 1].0 : d + 1
-            if correct > best.0 { best = (correct, (d + next) / 2) }
+            if next > d, correct > best.0 { best = (correct, (d + next) / 2) }
         }
         return best.1
     }
