@@ -90,7 +90,7 @@ enum Kernels {
     ) {
         switch op {
         case .negate: for i in 0..<n { dx[i] -= dy[i] }
-        case .relu: for i in 0..<n where x[i] > 0 { dx[i] += dy[i] }
+        case .relu: for i in 0..<n { dx[i] += x[i] > 0 ? dy[i] : 0 }  // a select, not a branch: vectorises
         case .leakyRelu(let alpha):
             let a = T(alpha)
             for i in 0..<n { dx[i] += x[i] > 0 ? dy[i] : a * dy[i] }
