@@ -90,7 +90,7 @@ enum Kernels {
     ) {
         switch op {
         case .negate: for i in 0..<n { dx[i] -= dy[i] }
-        case .relu: for i in 0..<n { dx[i] += x[i] > 0 ? dy[i] : 0 }  // a select, not a branch: vectorises
+        case .relu: for i in 0..<n where x[i] > 0 { dx[i] += dy[i] }  // Float and Double use reluBackward
         case .leakyRelu(let alpha):
             let a = T(alpha)
             for i in 0..<n { dx[i] += x[i] > 0 ? dy[i] : a * dy[i] }
@@ -206,5 +206,61 @@ enum Kernels {
                 }
             }
         }
+    }
+}
+
+// ReLU on concrete SIMD vectors: its scalar loops compile to a data-dependent
+// branch that mispredicts on every other element of a random-signed input.
+extension Kernels {
+    static func reluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { y[i] = Swift.max(x[i], 0); i += 1 }
+    }
+
+    static func reluForward(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
+        var i = 0
+        while i + 4 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: v.replacing(with: 0, where: v .<= 0), as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < n { y[i] = Swift.max(x[i], 0); i += 1 }
+    }
+
+    /// `dx += dy` where `x > 0`.
+    static func reluBackward(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(
+                of: d + g.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { if x[i] > 0 { dx[i] += dy[i] }; i += 1 }
+    }
+
+    /// `dx += dy` where `x > 0`.
+    static func reluBackward(
+        x: UnsafePointer<Double>, dy: UnsafePointer<Double>, dx: UnsafeMutablePointer<Double>, _ n: Int
+    ) {
+        var i = 0
+        while i + 4 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD4<Double>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD4<Double>.self)
+            let d = UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(
+                of: d + g.replacing(with: 0, where: v .<= 0), as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < n { if x[i] > 0 { dx[i] += dy[i] }; i += 1 }
     }
 }

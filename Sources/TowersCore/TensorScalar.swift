@@ -147,11 +147,19 @@ extension Float: TensorScalar {
     ) { Kernels.transpose(src, dst, rows: rows, cols: cols, accumulate: accumulate) }
     public static func unaryForward(
         _ op: UnaryOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int
-    ) { Kernels.unaryForward(op, x, y, n) }
+    ) {
+        if case .relu = op { Kernels.reluForward(x, y, n) } else { Kernels.unaryForward(op, x, y, n) }
+    }
     public static func unaryBackward(
         _ op: UnaryOp, x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
         dx: UnsafeMutablePointer<Float>, _ n: Int
-    ) { Kernels.unaryBackward(op, x: x, y: y, dy: dy, dx: dx, n) }
+    ) {
+        if case .relu = op {
+            Kernels.reluBackward(x: x, dy: dy, dx: dx, n)
+        } else {
+            Kernels.unaryBackward(op, x: x, y: y, dy: dy, dx: dx, n)
+        }
+    }
     public static func binaryForward(
         _ op: BinaryOp, _ layout: BroadcastLayout, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
         _ out: UnsafeMutablePointer<Float>
@@ -233,11 +241,19 @@ extension Double: TensorScalar {
     ) { Kernels.transpose(src, dst, rows: rows, cols: cols, accumulate: accumulate) }
     public static func unaryForward(
         _ op: UnaryOp, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int
-    ) { Kernels.unaryForward(op, x, y, n) }
+    ) {
+        if case .relu = op { Kernels.reluForward(x, y, n) } else { Kernels.unaryForward(op, x, y, n) }
+    }
     public static func unaryBackward(
         _ op: UnaryOp, x: UnsafePointer<Double>, y: UnsafePointer<Double>, dy: UnsafePointer<Double>,
         dx: UnsafeMutablePointer<Double>, _ n: Int
-    ) { Kernels.unaryBackward(op, x: x, y: y, dy: dy, dx: dx, n) }
+    ) {
+        if case .relu = op {
+            Kernels.reluBackward(x: x, dy: dy, dx: dx, n)
+        } else {
+            Kernels.unaryBackward(op, x: x, y: y, dy: dy, dx: dx, n)
+        }
+    }
     public static func binaryForward(
         _ op: BinaryOp, _ layout: BroadcastLayout, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
         _ out: UnsafeMutablePointer<Double>
