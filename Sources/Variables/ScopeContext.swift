@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One entry into a scope: the scope (whose reuse `reuseVariables()` may turn on)
 /// and how many times each child scope was opened during this entry (for default
 /// names). Leaving the scope drops the entry, and with it the counts.
@@ -8,9 +6,9 @@ final class ScopeEntry: Sendable {
         var scope: VariableScope
         var childCounts: [String: Int] = [:]
     }
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
-    init(scope: VariableScope) { state = Mutex(State(scope: scope)) }
+    init(scope: VariableScope) { state = Locked(State(scope: scope)) }
 
     var scope: VariableScope { state.withLock { $0.scope } }
 
@@ -32,10 +30,30 @@ final class ScopeEntry: Sendable {
     }
 }
 
-/// The store and scope entry the current task builds into.
-struct ScopeContext: Sendable {
+/// The store and scope entry the current task builds into, and the context it
+/// was entered from. Each store keeps its own current scope while another store's
+/// scope is entered inside it (TF: one scope stack per graph).
+final class ScopeContext: Sendable {
     let store: VariableStore
     let entry: ScopeEntry
+    /// The context this one was entered from (`nil` outside any store).
+    let outer: ScopeContext?
+
+    init(store: VariableStore, entry: ScopeEntry, outer: ScopeContext?) {
+        self.store = store
+        self.entry = entry
+        self.outer = outer
+    }
+
+    /// The innermost entry of `store` in this chain, if the task is inside it.
+    func entry(for store: VariableStore) -> ScopeEntry? {
+        var context: ScopeContext? = self
+        while let c = context {
+            if c.store === store { return c.entry }
+            context = c.outer
+        }
+        return nil
+    }
 
     @TaskLocal static var current: ScopeContext?
 }

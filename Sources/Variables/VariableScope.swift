@@ -31,7 +31,7 @@ public typealias CustomGetter =
 
 /// A variable scope: a name prefix plus the defaults that `getVariable` calls
 /// inside it use (reuse, initializer, regularizer, dtype, trainable, custom
-/// getter). The body of ``VariableStore/variableScope(_:default:reuse:initializer:regularizer:dtype:trainable:customGetter:_:)``
+/// getter). The body of ``VariableStore/variableScope(_:default:reuse:initializer:regularizer:dtype:trainable:customGetter:_:)-(_,_,_,_,_,_,_,_,(VariableScope)->R)``
 /// receives a copy, which can be entered again later to reuse its variables.
 ///
 /// ```swift

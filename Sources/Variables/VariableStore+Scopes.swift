@@ -96,7 +96,8 @@ extension VariableStore {
         ) { (_: VariableScope) in try body() }
     }
 
-    /// Makes this store the current task's store, at its root scope, for `body`
+    /// Makes this store the current task's store for `body`, at its current scope
+    /// (its root unless the task is inside one of its scopes further out)
     /// (TF's `graph.as_default()`): free functions such as ``getVariable(_:shape:dtype:initializer:initialValue:trainable:regularizer:customGetter:)``
     /// and layers then use it.
     ///
@@ -104,8 +105,11 @@ extension VariableStore {
     /// let y = try store.asDefault { try dense(x) }
     /// ```
     public func asDefault<R>(_ body: () throws -> R) rethrows -> R {
-        if let c = ScopeContext.current, c.store === self { return try body() }
-        return try ScopeContext.$current.withValue(ScopeContext(store: self, entry: rootEntry)) { try body() }
+        let current = ScopeContext.current
+        if current?.store === self { return try body() }
+        // At this store's current scope: its root, or the scope it is in further out.
+        let context = ScopeContext(store: self, entry: currentEntry(), outer: current)
+        return try ScopeContext.$current.withValue(context) { try body() }
     }
 
     /// Turns reuse on for the rest of the current scope's body (TF's
@@ -117,7 +121,8 @@ extension VariableStore {
     {
         parent.open(scope.name)
         let entry = ScopeEntry(scope: scope)
-        return try ScopeContext.$current.withValue(ScopeContext(store: self, entry: entry)) { try body(scope) }
+        let context = ScopeContext(store: self, entry: entry, outer: ScopeContext.current)
+        return try ScopeContext.$current.withValue(context) { try body(scope) }
     }
 
     /// `inner` wrapping `outer`: the inner getter runs first and its `next` calls

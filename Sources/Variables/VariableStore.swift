@@ -1,5 +1,4 @@
 public import TowersCore
-import Synchronization
 
 /// Where a model's variables live: the analogue of a TensorFlow 1 graph's
 /// variable store, but explicit, one per model or session, so rebuilding a model
@@ -42,7 +41,7 @@ public final class VariableStore: Sendable {
             if uses[id]?.contains(label) != true { uses[id, default: []].append(label) }
         }
     }
-    let state = Mutex(State())
+    let state = Locked(State())
     let rootEntry = ScopeEntry(scope: .root)
 
     public init(seed: UInt64 = 0) { self.seed = seed }
@@ -243,7 +242,6 @@ public final class VariableStore: Sendable {
     /// The current task's entry in this store (its root when the task is not
     /// inside one of this store's scopes).
     func currentEntry() -> ScopeEntry {
-        if let c = ScopeContext.current, c.store === self { return c.entry }
-        return rootEntry
+        ScopeContext.current?.entry(for: self) ?? rootEntry
     }
 }
