@@ -171,17 +171,44 @@ public enum BLAS {
         return String(cString: openblas_get_config())
     }
 
-    /// The number of threads OpenBLAS uses for one call. Setting it applies to the
-    /// whole process.
+    /// The number of threads OpenBLAS uses for one large call. Setting it applies
+    /// to the whole process.
+    ///
+    /// Matrix products smaller than ``smallGemmWork`` multiply-adds run on one
+    /// thread whatever this is: OpenBLAS 0.3.21 splits them across threads from
+    /// 64³ on, and on such sizes waking and joining the threads costs more than it
+    /// saves (a siamese step of the digits demo runs about 30% slower on two).
     public static var threadCount: Int {
         get {
             prepare()
-            return Int(openblas_get_num_threads())
+            return configuredThreads.load(ordering: .relaxed)
         }
         set {
             precondition(newValue >= 1, "BLAS.threadCount must be at least 1, got \(newValue)")
             prepare()
+            configuredThreads.store(newValue, ordering: .relaxed)
+            activeThreads.store(newValue, ordering: .relaxed)
             openblas_set_num_threads(Int32(newValue))
+        }
+    }
+
+    /// Matrix products of fewer multiply-adds (`m·n·k`) than this run single-threaded.
+    public static let smallGemmWork = 1 << 22
+
+    private static let configuredThreads = Atomic<Int>(Int(openblas_get_num_threads()))
+    private static let activeThreads = Atomic<Int>(Int(openblas_get_num_threads()))
+
+    /// Picks the thread count for a product of `work` multiply-adds, telling
+    /// OpenBLAS only when it changes. (Another thread's concurrent call may briefly
+    /// see the other count: that changes its speed, never its result.)
+    @inline(__always)
+    package static func prepareGemm(work: Int) {
+        prepare()
+        let configured = configuredThreads.load(ordering: .relaxed)
+        guard configured > 1 else { return }
+        let wanted = work < smallGemmWork ? 1 : configured
+        if activeThreads.exchange(wanted, ordering: .relaxed) != wanted {
+            openblas_set_num_threads(Int32(wanted))
         }
     }
 

@@ -97,7 +97,7 @@ extension Float: TensorScalar {
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepareGemm(work: m * n * k)
         cblas_sgemm(
             order(), trans(transposeA), trans(transposeB), blasint(m), blasint(n), blasint(k), alpha, a,
             blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -189,7 +189,7 @@ extension Double: TensorScalar {
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepareGemm(work: m * n * k)
         cblas_dgemm(
             order(), trans(transposeA), trans(transposeB), blasint(m), blasint(n), blasint(k), alpha, a,
             blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
