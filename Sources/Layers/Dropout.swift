@@ -1,5 +1,4 @@
 public import TowersCore
-import Synchronization
 
 /// Zeroes a fraction `rate` of the inputs in training and scales the rest by
 /// `1 / (1 − rate)`; the identity in inference. No weights.
@@ -16,13 +15,13 @@ public final class Dropout<Scalar: TensorScalar>: ScopedLayer {
     public let rate: Double
     public let name: String?
     public let scopeRecord = ScopeRecord()
-    private let rng: Mutex<SeededRandom>
+    private let rng: Locked<SeededRandom>
 
     public init(rate: Double, seed: UInt64 = 0, name: String? = nil) {
         precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate)")
         self.rate = rate
         self.name = name
-        self.rng = Mutex(SeededRandom(seed: seed))
+        self.rng = Locked(SeededRandom(seed: seed))
     }
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {

@@ -1,6 +1,5 @@
 public import TowersCore
 import Variables
-import Synchronization
 
 /// A neural-network layer: a function of a tensor whose weights are created
 /// through scoped `getVariable` calls in the current variable store.
@@ -88,7 +87,7 @@ extension ScopedLayer {
 
 /// The scope a layer instance was first built in, per store (TF1's `Layer._scope`).
 public final class ScopeRecord: Sendable {
-    private let entries = Mutex<[(store: VariableStore, scope: VariableScope)]>([])
+    private let entries = Locked<[(store: VariableStore, scope: VariableScope)]>([])
 
     public init() {}
 

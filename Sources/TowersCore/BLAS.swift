@@ -82,7 +82,7 @@ public enum BLAS {
         return (nil, "no AVX2 on this CPU")
     }
 
-    private static let state = Mutex<RepairReport?>(nil)
+    private static let state = Locked<RepairReport?>(nil)
 
     /// Runs the start-up check once; every BLAS call in Towers goes through here.
     @inline(__always)

@@ -1,14 +1,12 @@
-import Synchronization
-
 /// Recycles tensor buffers by exact byte size. A training step allocates the same
 /// sizes every time, so after a warm-up step its buffers come from here instead of
 /// `malloc`. At most `capacityBytes` are kept; beyond that buffers are freed.
 enum BufferPool {
-    private struct State: ~Copyable {
+    private struct State {
         var free: [Int: [UInt]] = [:]  // addresses, by byte size
         var cachedBytes = 0
     }
-    private static let state = Mutex(State())
+    private static let state = Locked(State())
     /// The most bytes kept for reuse (64 MiB).
     static let capacityBytes = 64 << 20
     private static let alignment = 64

@@ -1,14 +1,12 @@
-import Synchronization
-
 /// Read-only vectors of ones for BLAS reductions (column sums as `gemv`, bias
 /// adds as `ger`). Grown on demand and never freed or written after creation, so
 /// a pointer handed out stays valid and unchanged for the life of the process.
 enum Ones {
-    private struct Buffers: ~Copyable {
+    private struct Buffers {
         var float: (UnsafeMutablePointer<Float>, Int)?
         var double: (UnsafeMutablePointer<Double>, Int)?
     }
-    private static let buffers = Mutex(Buffers())
+    private static let buffers = Locked(Buffers())
 
     static func pointer<Scalar: TensorScalar>(_ count: Int, as _: Scalar.Type = Scalar.self) -> UnsafePointer<Scalar> {
         let raw: UnsafeMutableRawPointer = buffers.withLock { b in
