@@ -27,6 +27,7 @@ struct TowersBench: ParsableCommand {
         let sizes = quick ? [256] : [256, 512, 1024, 2048]
         for n in sizes where selected("matmul-\(n)") { results.append(MatmulBench.run(n: n, quick: quick)) }
         for w in TrainingWorkload.all where selected(w.name) { results.append(try w.run(quick: quick)) }
+        if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }
         if selected("lstm") { results.append(try LayerBench.lstm(quick: quick)) }
 

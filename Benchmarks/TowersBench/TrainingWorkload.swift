@@ -65,12 +65,18 @@ struct TrainingWorkload {
         }
         let calls = Swift.max(1, Int((quick ? 2e8 : 4e9) / flopsPerStep))
         let seconds = try timePerCall(repetitions: quick ? 3 : 5, callsPerRepetition: calls, warmup: 20, step)
+        // Tensor buffers freshly allocated per steady-state step (the rest come from the pool).
+        let freshBefore = TensorMemory.freshAllocations, reusedBefore = TensorMemory.reusedAllocations
+        for _ in 0..<10 { try step() }
+        let fresh = Double(TensorMemory.freshAllocations - freshBefore) / 10
+        let reused = Double(TensorMemory.reusedAllocations - reusedBefore) / 10
         let gemmSeconds = gemmOnlyTime(quick: quick)
         return BenchResult(
             name: name, value: 1 / seconds, unit: "steps/s",
             details: [
                 "GFLOP/s": flopsPerStep / seconds / 1e9, "gemm-only steps/s": 1 / gemmSeconds,
                 "fraction outside gemm": Swift.max(0, 1 - gemmSeconds / seconds),
+                "fresh buffers/step": fresh, "pooled buffers/step": reused,
             ], note: "")
     }
 

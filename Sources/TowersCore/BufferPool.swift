@@ -5,6 +5,8 @@ enum BufferPool {
     private struct State {
         var free: [Int: [UInt]] = [:]  // addresses, by byte size
         var cachedBytes = 0
+        var fresh = 0
+        var reused = 0
     }
     private static let state = Locked(State())
     /// The most bytes kept for reuse (64 MiB).
@@ -13,8 +15,12 @@ enum BufferPool {
 
     static func take(bytes: Int) -> UnsafeMutableRawPointer {
         let reused: UInt? = state.withLock { s in
-            guard let address = s.free[bytes]?.popLast() else { return nil }
+            guard let address = s.free[bytes]?.popLast() else {
+                s.fresh += 1
+                return nil
+            }
             s.cachedBytes -= bytes
+            s.reused += 1
             return address
         }
         if let reused, let p = UnsafeMutableRawPointer(bitPattern: reused) { return p }
@@ -31,4 +37,23 @@ enum BufferPool {
         }
         if !kept { p.deallocate() }
     }
+
+    /// Buffers allocated with `malloc` and buffers reused, since the process started.
+    static var counts: (fresh: Int, reused: Int) { state.withLock { ($0.fresh, $0.reused) } }
+}
+
+/// How tensor memory is being obtained: buffers freshly allocated versus reused
+/// from Towers' pool. After a warm-up step, a training step should allocate no
+/// fresh buffers.
+///
+/// ```swift
+/// let before = TensorMemory.freshAllocations
+/// try step()
+/// print(TensorMemory.freshAllocations - before)   // 0 once warmed up
+/// ```
+public enum TensorMemory {
+    /// Tensor buffers allocated from the system so far.
+    public static var freshAllocations: Int { BufferPool.counts.fresh }
+    /// Tensor buffers served from the pool so far.
+    public static var reusedAllocations: Int { BufferPool.counts.reused }
 }
