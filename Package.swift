@@ -80,10 +80,14 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["TowersCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
-        .testTarget(name: "TowersCoreTests", dependencies: ["TowersCore", "TestSupport", "CBLAS"], swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["TowersCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TowersCoreTests", dependencies: ["TowersCore", "TestSupport", "CBLAS"], swiftSettings: swiftSettings),
         .testTarget(name: "VariablesTests", dependencies: ["Variables", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"], resources: [.copy("Golden")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LayersTests", dependencies: ["Layers", "TestSupport"], resources: [.copy("Golden")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),

@@ -14,9 +14,11 @@ struct BenchResult: Codable {
     static func table(_ rows: [BenchResult]) -> String {
         let header = ["workload", "result", "details"]
         let body = rows.map { r in
-            [r.name, String(format: "%.1f %@", r.value, r.unit as NSString),
-             r.details.sorted { $0.key < $1.key }.map { String(format: "%@ %.3g", $0.key as NSString, $0.value) }
-                .joined(separator: ", ") + (r.note.isEmpty ? "" : " — " + r.note)]
+            [
+                r.name, String(format: "%.1f %@", r.value, r.unit as NSString),
+                r.details.sorted { $0.key < $1.key }.map { String(format: "%@ %.3g", $0.key as NSString, $0.value) }
+                    .joined(separator: ", ") + (r.note.isEmpty ? "" : " — " + r.note),
+            ]
         }
         let widths = (0..<2).map { i in ([header] + body).map { $0[i].count }.max()! }
         return ([header] + body).map { row in
@@ -44,7 +46,8 @@ enum Machine {
 
     static var current: Info {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         return Info(cpu: model, cores: ProcessInfo.processInfo.activeProcessorCount)
     }
@@ -65,7 +68,9 @@ enum Machine {
 }
 
 /// Seconds per call of `body`, the median of `repetitions` timed batches after a warm-up.
-func timePerCall(repetitions: Int, callsPerRepetition: Int, warmup: Int = 3, _ body: () throws -> Void) rethrows
+func timePerCall(
+    repetitions: Int, callsPerRepetition: Int, warmup: Int = 3, _ body: () throws -> Void
+) rethrows
     -> Double
 {
     for _ in 0..<warmup { try body() }

@@ -15,7 +15,10 @@ enum LayerBench {
         let seconds = try timePerCall(repetitions: reps, callsPerRepetition: calls) {
             try store.asDefault { try dense(x).sum().backward() }
         }
-        let gemm = gemmTime(shapes: [(batch, fout, fin, false, false), (fin, fout, batch, true, false), (batch, fin, fout, false, true)], repetitions: reps, calls: calls)
+        let gemm = gemmTime(
+            shapes: [
+                (batch, fout, fin, false, false), (fin, fout, batch, true, false), (batch, fin, fout, false, true),
+            ], repetitions: reps, calls: calls)
         return BenchResult(
             name: "dense-784-512-b128", value: seconds * 1000, unit: "ms",
             details: ["gemm-only ms": gemm * 1000, "ratio to gemm": seconds / gemm], note: "forward + backward")
@@ -30,7 +33,8 @@ enum LayerBench {
         return timePerCall(repetitions: repetitions, callsPerRepetition: calls) {
             for (m, n, k, ta, tb) in shapes {
                 cblas_sgemm(
-                    CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blasint(m), blasint(n),
+                    CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, blasint(m),
+                    blasint(n),
                     blasint(k), 1, a, blasint(ta ? m : k), b, blasint(tb ? k : n), 1, &c, blasint(n))
             }
         }

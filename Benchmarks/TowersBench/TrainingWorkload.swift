@@ -51,8 +51,10 @@ struct TrainingWorkload {
             for i in 0..<8 {
                 let labels = (0..<batch).map { $0 % 2 == 0 ? PairLabel.same : .different }
                 inputs.append(
-                    (Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
-                     Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), labels))
+                    (
+                        Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
+                        Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), labels
+                    ))
             }
         }
         var k = 0

@@ -28,7 +28,8 @@ public final class Conv2D<Scalar: TensorScalar>: ScopedLayer {
         activation: Activation = .identity, useBias: Bool = true, kernelInitializer: Initializer? = nil,
         name: String? = nil
     ) {
-        precondition(filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D needs positive filters and kernel size")
+        precondition(
+            filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D needs positive filters and kernel size")
         precondition(strides.0 > 0 && strides.1 > 0, "Conv2D needs positive strides, got \(strides)")
         self.filters = filters
         self.kernelSize = kernelSize

@@ -77,7 +77,9 @@ public final class TiedDense<Scalar: TensorScalar>: ScopedLayer {
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
-    public init(tiedTo encoder: Dense<Scalar>, activation: Activation = .identity, useBias: Bool = true, name: String? = nil) {
+    public init(
+        tiedTo encoder: Dense<Scalar>, activation: Activation = .identity, useBias: Bool = true, name: String? = nil
+    ) {
         self.encoder = encoder
         self.activation = activation
         self.useBias = useBias

@@ -27,7 +27,8 @@ public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
         vocabularySize: Int, dimension: Int, initializer: Initializer = .randomUniform(minValue: -0.05, maxValue: 0.05),
         name: String? = nil
     ) {
-        precondition(vocabularySize > 0 && dimension > 0, "Embedding needs positive sizes, got \(vocabularySize)×\(dimension)")
+        precondition(
+            vocabularySize > 0 && dimension > 0, "Embedding needs positive sizes, got \(vocabularySize)×\(dimension)")
         self.vocabularySize = vocabularySize
         self.dimension = dimension
         self.initializer = initializer
@@ -69,7 +70,9 @@ public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
     /// `[B, vocabularySize]`, with the same variable as the lookup.
     public func attend(_ x: Tensor<Scalar>) throws -> Tensor<Scalar> {
         try inScope {
-            guard x.rank == 2, x.shape[1] == dimension else { throw LayerError.shape("[batch, \(dimension)]", got: x.shape) }
+            guard x.rank == 2, x.shape[1] == dimension else {
+                throw LayerError.shape("[batch, \(dimension)]", got: x.shape)
+            }
             return x.matmul(try table(), transposeOther: true)
         }
     }

@@ -15,7 +15,9 @@ public final class MaxPool2D<Scalar: TensorScalar>: ScopedLayer {
     public let scopeRecord = ScopeRecord()
 
     /// `strides` defaults to `poolSize`.
-    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil) {
+    public init(
+        poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
+    ) {
         self.poolSize = poolSize
         self.strides = strides ?? poolSize
         self.padding = padding
@@ -38,7 +40,9 @@ public final class AvgPool2D<Scalar: TensorScalar>: ScopedLayer {
     public let scopeRecord = ScopeRecord()
 
     /// `strides` defaults to `poolSize`.
-    public init(poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil) {
+    public init(
+        poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
+    ) {
         self.poolSize = poolSize
         self.strides = strides ?? poolSize
         self.padding = padding

@@ -59,7 +59,9 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     public func zeroState(batchSize: Int) -> LSTMState<Scalar> { .zeros(batchSize: batchSize, units: units) }
 
-    public func callAsFunction(_ x: Tensor<Scalar>, state: LSTMState<Scalar>) throws -> (
+    public func callAsFunction(
+        _ x: Tensor<Scalar>, state: LSTMState<Scalar>
+    ) throws -> (
         output: Tensor<Scalar>, state: LSTMState<Scalar>
     ) {
         try inScope {
@@ -106,7 +108,9 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     public func zeroState(batchSize: Int) -> Tensor<Scalar> { .zeros([batchSize, units]) }
 
-    public func callAsFunction(_ x: Tensor<Scalar>, state h: Tensor<Scalar>) throws -> (
+    public func callAsFunction(
+        _ x: Tensor<Scalar>, state h: Tensor<Scalar>
+    ) throws -> (
         output: Tensor<Scalar>, state: Tensor<Scalar>
     ) {
         try inScope {

@@ -15,7 +15,9 @@ extension Tensor {
         return .result("im2col", shape: [rows, cols], storage: out, inputs: [x]) { y in
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             g.forEachTap { o, tap, input in
-                if let input { Scalar.axpy(n: c, alpha: 1, x: dy + o * cols + tap * c, incX: 1, y: dx + input, incY: 1) }
+                if let input {
+                    Scalar.axpy(n: c, alpha: 1, x: dy + o * cols + tap * c, incX: 1, y: dx + input, incY: 1)
+                }
             }
         }
     }
@@ -47,7 +49,8 @@ extension Tensor {
                 Scalar.scal(n: c, alpha: 1 / Scalar(counts[o]), x: out.base + o * c, incX: 1)
             }
         }
-        return .result(max ? "maxPool2D" : "avgPool2D", shape: [g.batch, g.outH, g.outW, c], storage: out, inputs: [x]) {
+        return .result(max ? "maxPool2D" : "avgPool2D", shape: [g.batch, g.outH, g.outW, c], storage: out, inputs: [x])
+        {
             y in
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             if max {

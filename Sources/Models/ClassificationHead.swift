@@ -1,5 +1,5 @@
-public import TowersCore
 public import Layers
+public import TowersCore
 
 /// A linear classifier on top of a shared tower's embedding: logits
 /// `[B, classes]` from a ``Dense`` layer in the scope `classifier`.

@@ -1,5 +1,5 @@
-public import TowersCore
 import Layers
+public import TowersCore
 
 /// Row-wise Euclidean distance `√(Σ(a − b)² + ε)`, shape `[B]` (ε keeps the
 /// gradient finite where `a = b`).

@@ -10,7 +10,9 @@ public import TowersCore
 public func contrastiveLoss<T: TensorScalar>(
     _ a: Tensor<T>, _ b: Tensor<T>, labels: [PairLabel], margin: T = 1
 ) -> Tensor<T> {
-    precondition(a.rank == 2 && labels.count == a.shape[0], "contrastiveLoss: \(labels.count) labels for embeddings of shape \(a.shape)")
+    precondition(
+        a.rank == 2 && labels.count == a.shape[0],
+        "contrastiveLoss: \(labels.count) labels for embeddings of shape \(a.shape)")
     let same = Tensor<T>(labels.map { $0 == .same ? 1 : 0 })
     let different = Tensor<T>(labels.map { $0 == .different ? 1 : 0 })
     let d2 = a.squaredDistance(to: b)
@@ -41,7 +43,9 @@ public func tripletMarginLoss<T: TensorScalar>(
 /// let loss = softmaxCrossEntropy(logits: logits, labels: [3, 1, 4])
 /// ```
 public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int]) -> Tensor<T> {
-    precondition(logits.rank == 2 && labels.count == logits.shape[0], "softmaxCrossEntropy: \(labels.count) labels for logits of shape \(logits.shape)")
+    precondition(
+        logits.rank == 2 && labels.count == logits.shape[0],
+        "softmaxCrossEntropy: \(labels.count) labels for logits of shape \(logits.shape)")
     let classes = logits.shape[1]
     precondition(labels.allSatisfy { $0 >= 0 && $0 < classes }, "softmaxCrossEntropy: labels must be in 0..<\(classes)")
     let oneHot = Tensor<T>.zeros(logits.shape)
@@ -51,6 +55,7 @@ public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int
 
 /// Mean squared error `mean((prediction − target)²)`.
 public func meanSquaredError<T: TensorScalar>(_ prediction: Tensor<T>, _ target: Tensor<T>) -> Tensor<T> {
-    precondition(prediction.shape == target.shape, "meanSquaredError: shapes \(prediction.shape) and \(target.shape) differ")
+    precondition(
+        prediction.shape == target.shape, "meanSquaredError: shapes \(prediction.shape) and \(target.shape) differ")
     return (prediction - target).squared().mean()
 }

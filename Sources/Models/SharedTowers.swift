@@ -24,7 +24,10 @@ public struct SharedTowers<Scalar: TensorScalar>: Sendable {
     /// The tower: any function of one input built from layers or `getVariable`.
     public let tower: @Sendable (Tensor<Scalar>) throws -> Tensor<Scalar>
 
-    public init(store: VariableStore, scope: String = "tower", tower: @escaping @Sendable (Tensor<Scalar>) throws -> Tensor<Scalar>) {
+    public init(
+        store: VariableStore, scope: String = "tower",
+        tower: @escaping @Sendable (Tensor<Scalar>) throws -> Tensor<Scalar>
+    ) {
         self.store = store
         self.scope = scope
         self.tower = tower
@@ -61,7 +64,9 @@ public struct SiameseNetwork<Scalar: TensorScalar>: Sendable {
     public let towers: SharedTowers<Scalar>
     public init(_ towers: SharedTowers<Scalar>) { self.towers = towers }
 
-    public func callAsFunction(_ left: Tensor<Scalar>, _ right: Tensor<Scalar>) throws -> (Tensor<Scalar>, Tensor<Scalar>) {
+    public func callAsFunction(
+        _ left: Tensor<Scalar>, _ right: Tensor<Scalar>
+    ) throws -> (Tensor<Scalar>, Tensor<Scalar>) {
         (try towers(left, towerIndex: 0), try towers(right, towerIndex: 1))
     }
 }
@@ -76,7 +81,9 @@ public struct TripletNetwork<Scalar: TensorScalar>: Sendable {
     public let towers: SharedTowers<Scalar>
     public init(_ towers: SharedTowers<Scalar>) { self.towers = towers }
 
-    public func callAsFunction(_ anchor: Tensor<Scalar>, _ positive: Tensor<Scalar>, _ negative: Tensor<Scalar>) throws
+    public func callAsFunction(
+        _ anchor: Tensor<Scalar>, _ positive: Tensor<Scalar>, _ negative: Tensor<Scalar>
+    ) throws
         -> (Tensor<Scalar>, Tensor<Scalar>, Tensor<Scalar>)
     {
         (try towers(anchor, towerIndex: 0), try towers(positive, towerIndex: 1), try towers(negative, towerIndex: 2))

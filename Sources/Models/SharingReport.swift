@@ -51,7 +51,10 @@ public struct SharingReport: Sendable, CustomStringConvertible {
     public var description: String {
         let header = ["variable", "shape", "dtype", "trainable", "params", "used by"]
         let body = rows.map { r in
-            [r.name, "\(r.shape)", "\(r.dtype)", r.trainable ? "yes" : "no", "\(r.parameters)", r.usedBy.joined(separator: ", ")]
+            [
+                r.name, "\(r.shape)", "\(r.dtype)", r.trainable ? "yes" : "no", "\(r.parameters)",
+                r.usedBy.joined(separator: ", "),
+            ]
         }
         let widths = header.indices.map { i in ([header] + body).map { $0[i].count }.max()! }
         func line(_ cells: [String]) -> String {
@@ -59,7 +62,8 @@ public struct SharingReport: Sendable, CustomStringConvertible {
                 .joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = [line(header), line(widths.map { String(repeating: "-", count: $0) })] + body.map(line)
-        out.append("total parameters: \(totalParameters) (trainable \(trainableParameters)), shared variables counted once")
+        out.append(
+            "total parameters: \(totalParameters) (trainable \(trainableParameters)), shared variables counted once")
         for r in unsharedSuspects {
             out.append(
                 "warning: \(r.name) was used by \(r.usedBy[0]) only; were two towers built in one scope entry (dense, dense_1 instead of dense)?"

@@ -19,7 +19,9 @@ struct InspectCommand: ParsableCommand {
         let header = ["variable", "shape", "dtype", "params"]
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max()! }
         for row in [header] + rows {
-            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            print(
+                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                    separator: "  "))
         }
         print("\(rows.count) variables, \(total) parameters")
         for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(k): \(v)") }

@@ -55,7 +55,10 @@ struct TrainCommand: ParsableCommand {
         let evaluation = try training.evaluate()
         print(String(format: "trained %d steps in %.2f s (%.0f steps/s)", steps, seconds, Double(steps) / seconds))
         print(String(format: "test 1-NN accuracy: %.4f", evaluation.oneNearestNeighborAccuracy))
-        print(String(format: "pair verification accuracy: %.4f (threshold %.3f)", evaluation.pairAccuracy, evaluation.threshold))
+        print(
+            String(
+                format: "pair verification accuracy: %.4f (threshold %.3f)", evaluation.pairAccuracy,
+                evaluation.threshold))
 
         let testEmbeddings = try training.embeddings(data.test)
         let projected = SVGPlot.principalComponents(testEmbeddings)
@@ -83,7 +86,9 @@ struct ProgressBar {
             guard step == total || step % 10 == 0 else { return }
             let width = 30, filled = width * step / Swift.max(total, 1)
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            print("\r\(bar) " + String(format: "%5d/%d  loss %.4f  %6.0f steps/s", step, total, loss, rate), terminator: "")
+            print(
+                "\r\(bar) " + String(format: "%5d/%d  loss %.4f  %6.0f steps/s", step, total, loss, rate),
+                terminator: "")
             fflush(nil)
         } else if step == total || step - lastLine >= Swift.max(total / 10, 1) {
             lastLine = step

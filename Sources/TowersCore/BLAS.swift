@@ -43,7 +43,8 @@ public enum BLAS {
             case .kept(let reason): return "BLAS kernel \(kernel) (\(reason))"
             case .reselected(let from, let to): return "BLAS kernel \(to) (repaired: OpenBLAS chose \(from))"
             case .reverted(let attempted, let restored):
-                return "BLAS kernel \(restored) (tried \(attempted), which failed verification; kept the library's choice)"
+                return
+                    "BLAS kernel \(restored) (tried \(attempted), which failed verification; kept the library's choice)"
             }
         }
     }
@@ -99,7 +100,9 @@ public enum BLAS {
     /// Checks the kernel and repairs it when needed. Runs at most once on its own;
     /// tests may call it again after changing the kernel.
     @discardableResult
-    package static func repairIfNeeded(environment: [String: String] = ProcessInfo.processInfo.environment) -> RepairReport {
+    package static func repairIfNeeded(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> RepairReport {
         let detected = rawKernelName
         let plan = plannedKernel(
             current: detected, cpu: .current, userCoreType: environment["OPENBLAS_CORETYPE"],

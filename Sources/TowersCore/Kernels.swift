@@ -201,7 +201,11 @@ enum Kernels {
             for j0 in stride(from: 0, to: cols, by: tile) {
                 for i in i0..<Swift.min(i0 + tile, rows) {
                     for j in j0..<Swift.min(j0 + tile, cols) {
-                        if accumulate { dst[j * rows + i] += src[i * cols + j] } else { dst[j * rows + i] = src[i * cols + j] }
+                        if accumulate {
+                            dst[j * rows + i] += src[i * cols + j]
+                        } else {
+                            dst[j * rows + i] = src[i * cols + j]
+                        }
                     }
                 }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small, fast, seeded random number generator (xoshiro256**, seeded through
 /// SplitMix64), so that every random tensor and initializer is reproducible
 /// from its seed on every platform.
@@ -69,8 +71,6 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return Int(next(upperBound: UInt64(bound)))
     }
 }
-
-import Foundation
 
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _sin(_ x: Double) -> Double { Foundation.sin(x) }

@@ -7,7 +7,9 @@ extension Tensor {
     /// ```
     public func squaredDistance(to other: Tensor) -> Tensor {
         let a = self, b = other
-        precondition(a.rank == 2 && a.shape == b.shape, "squaredDistance needs two [B, D] tensors, got \(a.shape) and \(b.shape)")
+        precondition(
+            a.rank == 2 && a.shape == b.shape, "squaredDistance needs two [B, D] tensors, got \(a.shape) and \(b.shape)"
+        )
         let rows = shape[0], d = shape[1]
         let diff = TensorStorage<Scalar>(uninitializedCount: count)
         let out = TensorStorage<Scalar>(uninitializedCount: rows)
@@ -39,7 +41,9 @@ extension Tensor {
     /// ```
     public func cosineSimilarity(to other: Tensor, epsilon: Scalar = 1e-8) -> Tensor {
         let a = self, b = other
-        precondition(a.rank == 2 && a.shape == b.shape, "cosineSimilarity needs two [B, D] tensors, got \(a.shape) and \(b.shape)")
+        precondition(
+            a.rank == 2 && a.shape == b.shape,
+            "cosineSimilarity needs two [B, D] tensors, got \(a.shape) and \(b.shape)")
         let rows = shape[0], d = shape[1]
         var na = [Scalar](repeating: 0, count: rows), nb = na, dots = na
         let out = TensorStorage<Scalar>(zeros: rows)

@@ -11,7 +11,9 @@ extension Tensor {
         return .result("sum", shape: [], storage: out, inputs: [x]) { y in
             guard x.count > 0 else { return }
             // dx += dy · 1
-            Scalar.axpy(n: x.count, alpha: y.grad!.storage.base[0], x: Ones.pointer(x.count), incX: 1, y: x.gradPointer(), incY: 1)
+            Scalar.axpy(
+                n: x.count, alpha: y.grad!.storage.base[0], x: Ones.pointer(x.count), incX: 1, y: x.gradPointer(),
+                incY: 1)
         }
     }
 

@@ -58,7 +58,8 @@ extension Tensor {
             offsets.append(offset)
             let block = p.shape[ax] * inner
             for o in 0..<outer where block > 0 {
-                (out.base + o * total * inner + offset * inner).copyElements(from: p.storage.base + o * block, count: block)
+                (out.base + o * total * inner + offset * inner).copyElements(
+                    from: p.storage.base + o * block, count: block)
             }
             offset += p.shape[ax]
         }
@@ -69,7 +70,9 @@ extension Tensor {
                 guard block > 0 else { continue }
                 let dx = p.gradPointer()
                 for o in 0..<outer {
-                    Scalar.axpy(n: block, alpha: 1, x: dy + o * total * inner + off * inner, incX: 1, y: dx + o * block, incY: 1)
+                    Scalar.axpy(
+                        n: block, alpha: 1, x: dy + o * total * inner + off * inner, incX: 1, y: dx + o * block, incY: 1
+                    )
                 }
             }
         }
@@ -82,7 +85,9 @@ extension Tensor {
     /// ```
     public func slice(_ range: Range<Int>, axis: Int = 0) -> Tensor {
         let x = self, ax = normalizedAxis(axis), d = shape[ax]
-        precondition(range.lowerBound >= 0 && range.upperBound <= d, "slice \(range) out of range for axis \(ax) of shape \(shape)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= d,
+            "slice \(range) out of range for axis \(ax) of shape \(shape)")
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
         var outShape = shape
         outShape[ax] = range.count
@@ -95,7 +100,8 @@ extension Tensor {
             guard block > 0 else { return }
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             for o in 0..<outer {
-                Scalar.axpy(n: block, alpha: 1, x: dy + o * block, incX: 1, y: dx + (o * d + range.lowerBound) * inner, incY: 1)
+                Scalar.axpy(
+                    n: block, alpha: 1, x: dy + o * block, incX: 1, y: dx + (o * d + range.lowerBound) * inner, incY: 1)
             }
         }
     }
@@ -107,7 +113,8 @@ extension Tensor {
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let ax = normalizedAxis(axis)
-        precondition(sizes.reduce(0, +) == shape[ax], "split sizes \(sizes) do not add up to dimension \(ax) of shape \(shape)")
+        precondition(
+            sizes.reduce(0, +) == shape[ax], "split sizes \(sizes) do not add up to dimension \(ax) of shape \(shape)")
         var start = 0
         return sizes.map { n in
             defer { start += n }
@@ -118,7 +125,8 @@ extension Tensor {
     /// Splits along `axis` into `count` equal pieces.
     public func split(count parts: Int, axis: Int = 0) -> [Tensor] {
         let d = shape[normalizedAxis(axis)]
-        precondition(parts > 0 && d % parts == 0, "cannot split dimension \(d) of shape \(shape) into \(parts) equal parts")
+        precondition(
+            parts > 0 && d % parts == 0, "cannot split dimension \(d) of shape \(shape) into \(parts) equal parts")
         return split(sizes: Array(repeating: d / parts, count: parts), axis: axis)
     }
 }

@@ -128,7 +128,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .mismatch(let report):
-            return "\(report)\nnothing was restored; pass options: [.allowMissing, .allowUnused] or a prefixMap to load a partial or renamed checkpoint"
+            return
+                "\(report)\nnothing was restored; pass options: [.allowMissing, .allowUnused] or a prefixMap to load a partial or renamed checkpoint"
         }
     }
 }

@@ -1,5 +1,5 @@
-public import TowersCore
 import Models
+public import TowersCore
 
 /// How well embeddings separate classes.
 public struct EmbeddingEvaluation: Sendable {
@@ -20,7 +20,8 @@ public struct EmbeddingEvaluation: Sendable {
         train: Tensor<Float>, trainLabels: [Int], test: Tensor<Float>, testLabels: [Int], pairs: Int = 2000,
         seed: UInt64 = 0
     ) {
-        oneNearestNeighborAccuracy = Self.oneNN(train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
+        oneNearestNeighborAccuracy = Self.oneNN(
+            train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
         var trainSampler = PairSampler(labels: trainLabels, seed: seed &+ 1)
         var testSampler = PairSampler(labels: testLabels, seed: seed &+ 2)
         let trainPairs = trainSampler.sample(pairs), testPairs = testSampler.sample(pairs)
@@ -35,7 +36,9 @@ public struct EmbeddingEvaluation: Sendable {
         // ‖t − r‖² = ‖t‖² − 2·t·r + ‖r‖²; the ‖t‖² term does not change the argmin.
         let dot = withoutGradients { test.matmul(train, transposeOther: true) }  // (test, train)
         let trainNorms = train.withUnsafeBufferPointer { p in
-            (0..<train.shape[0]).map { r in (0..<train.shape[1]).reduce(Float(0)) { $0 + p[r * train.shape[1] + $1] * p[r * train.shape[1] + $1] } }
+            (0..<train.shape[0]).map { r in
+                (0..<train.shape[1]).reduce(Float(0)) { $0 + p[r * train.shape[1] + $1] * p[r * train.shape[1] + $1] }
+            }
         }
         let n = train.shape[0]
         var correct = 0

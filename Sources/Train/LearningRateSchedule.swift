@@ -1,3 +1,5 @@
+import Foundation
+
 /// The learning rate as a function of the step (0-based).
 ///
 /// ```swift
@@ -32,5 +34,3 @@ public enum LearningRateSchedule: Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

@@ -123,7 +123,9 @@ public final class SGD {
         return 0
     }
     private func scaleGradient(_ v: any AnyVariable, by factor: Double) {
-        if let g = v.tensor(as: Float.self)?.grad { Float.scal(n: g.count, alpha: Float(factor), x: Self.base(g), incX: 1) }
+        if let g = v.tensor(as: Float.self)?.grad {
+            Float.scal(n: g.count, alpha: Float(factor), x: Self.base(g), incX: 1)
+        }
         if let g = v.tensor(as: Double.self)?.grad { Double.scal(n: g.count, alpha: factor, x: Self.base(g), incX: 1) }
     }
     private func update(_ v: any AnyVariable, learningRate lr: Double) {

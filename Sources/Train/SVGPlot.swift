@@ -1,3 +1,4 @@
+import Foundation
 public import TowersCore
 
 /// Small, dependency-free SVG charts for training reports.
@@ -20,7 +21,8 @@ public enum SVGPlot {
         func sy(_ y: Double) -> Double { h - pad - (y - y0) / Swift.max(y1 - y0, 1e-12) * (h - 2 * pad) }
         var svg = header(w, h, title)
         for p in points {
-            svg += "<circle cx=\"\(fmt(sx(p.x)))\" cy=\"\(fmt(sy(p.y)))\" r=\"3\" fill=\"\(palette[p.label % 10])\" fill-opacity=\"0.75\"/>\n"
+            svg +=
+                "<circle cx=\"\(fmt(sx(p.x)))\" cy=\"\(fmt(sy(p.y)))\" r=\"3\" fill=\"\(palette[p.label % 10])\" fill-opacity=\"0.75\"/>\n"
         }
         for (i, label) in Set(points.map(\.label)).sorted().enumerated() {
             let y = pad + Double(i) * 20
@@ -46,12 +48,14 @@ public enum SVGPlot {
         var svg = header(w, h, title)
         svg += "<line x1=\"\(pad)\" y1=\"\(h - pad)\" x2=\"\(w - pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>\n"
         svg += "<line x1=\"\(pad)\" y1=\"\(pad)\" x2=\"\(pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>\n"
-        svg += "<text x=\"\(w / 2)\" y=\"\(h - 12)\" font-size=\"12\" text-anchor=\"middle\">step (0 … \(values.count))</text>\n"
+        svg +=
+            "<text x=\"\(w / 2)\" y=\"\(h - 12)\" font-size=\"12\" text-anchor=\"middle\">step (0 … \(values.count))</text>\n"
         svg += "<text x=\"8\" y=\"\(pad - 8)\" font-size=\"12\">\(fmt(top))</text>\n"
         svg += "<text x=\"8\" y=\"\(h - pad)\" font-size=\"12\">0</text>\n"
         let stride = Swift.max(1, smooth.count / 600)
         let points = Swift.stride(from: 0, to: smooth.count, by: stride).map { "\(fmt(sx($0))),\(fmt(sy(smooth[$0])))" }
-        svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+        svg +=
+            "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
         return svg + "</svg>\n"
     }
 
@@ -83,7 +87,10 @@ public enum SVGPlot {
         }
         return (0..<n).map { i in
             let r = rows[(i * d)..<((i + 1) * d)]
-            return (zip(r, components[0]).reduce(0.0) { $0 + $1.0 * $1.1 }, zip(r, components[1]).reduce(0.0) { $0 + $1.0 * $1.1 })
+            return (
+                zip(r, components[0]).reduce(0.0) { $0 + $1.0 * $1.1 },
+                zip(r, components[1]).reduce(0.0) { $0 + $1.0 * $1.1 }
+            )
         }
     }
 
@@ -99,5 +106,3 @@ public enum SVGPlot {
 
     private static func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
 }
-
-import Foundation

@@ -69,14 +69,16 @@ public final class SiameseTraining {
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
         // The sampler is re-seeded from the step count so a resumed run draws the same pairs.
         var sampler = PairSampler(
-            dataset: data.train, sameFraction: recipe.sameFraction, seed: recipe.seed &+ UInt64(stepCount) &* 0x9E37_79B9)
+            dataset: data.train, sameFraction: recipe.sameFraction,
+            seed: recipe.seed &+ UInt64(stepCount) &* 0x9E37_79B9)
         let batch = sampler.sample(recipe.batchSize)
         let (left, right) = data.train.pairTensors(batch)
         let (a, b) = try network(left, right)
         let loss = contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
         let value = loss.scalar
         guard value.isFinite else {
-            throw TrainingError.nonFiniteLoss(step: stepCount, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+            throw TrainingError.nonFiniteLoss(
+                step: stepCount, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
         }
         loss.backward()
         try optimizer.step()

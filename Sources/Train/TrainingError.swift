@@ -9,7 +9,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .nonFiniteLoss(let step, let value, let checkpoint):
-            let kept = checkpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
+            let kept =
+                checkpoint.map { "; the last good checkpoint is \($0.path)" } ?? "; no checkpoint was written yet"
             return "loss became \(value) at step \(step); training stopped before applying that update\(kept). "
                 + "Lower the learning rate or set clipNorm."
         }

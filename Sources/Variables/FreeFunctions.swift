@@ -35,7 +35,9 @@ public func getVariable(
 }
 
 /// `variable(_:name:)` on the current task's store.
-public func variable<T: TensorScalar>(_ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true)
+public func variable<T: TensorScalar>(
+    _ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true
+)
     throws -> Variable<T>
 {
     try currentStore(for: name ?? "Variable").variable(initialValue, name: name, trainable: trainable)

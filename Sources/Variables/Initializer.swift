@@ -29,7 +29,8 @@ public struct Initializer: Sendable, CustomStringConvertible {
 
     init(
         name: String, seed: UInt64?,
-        throwing make: @escaping @Sendable (_ shape: [Int], _ rng: inout SeededRandom) throws(InitializerFailure) -> [Double]
+        throwing make:
+            @escaping @Sendable (_ shape: [Int], _ rng: inout SeededRandom) throws(InitializerFailure) -> [Double]
     ) {
         self.name = name
         self.seed = seed
@@ -39,9 +40,9 @@ public struct Initializer: Sendable, CustomStringConvertible {
     public var description: String { name }
 
     /// The values for `shape` as a tensor.
-    public func tensor<T: TensorScalar>(_ shape: [Int], dtype: T.Type = T.self, rng: inout SeededRandom) throws(
-        InitializerFailure
-    ) -> Tensor<T> {
+    public func tensor<T: TensorScalar>(
+        _ shape: [Int], dtype: T.Type = T.self, rng: inout SeededRandom
+    ) throws(InitializerFailure) -> Tensor<T> {
         if let seed { rng = SeededRandom(seed: seed) }
         let values = try make(shape, &rng)
         let n = shape.reduce(1, *)
@@ -71,7 +72,9 @@ public struct Initializer: Sendable, CustomStringConvertible {
     // MARK: Random
 
     /// U(minValue, maxValue).
-    public static func randomUniform(minValue: Double = -0.05, maxValue: Double = 0.05, seed: UInt64? = nil)
+    public static func randomUniform(
+        minValue: Double = -0.05, maxValue: Double = 0.05, seed: UInt64? = nil
+    )
         -> Initializer
     {
         Initializer(name: "randomUniform(\(minValue), \(maxValue))", seed: seed) { shape, rng in
@@ -79,7 +82,9 @@ public struct Initializer: Sendable, CustomStringConvertible {
         }
     }
     /// N(mean, standardDeviation²).
-    public static func randomNormal(mean: Double = 0, standardDeviation: Double = 0.05, seed: UInt64? = nil)
+    public static func randomNormal(
+        mean: Double = 0, standardDeviation: Double = 0.05, seed: UInt64? = nil
+    )
         -> Initializer
     {
         Initializer(name: "randomNormal(\(mean), \(standardDeviation))", seed: seed) { shape, rng in
@@ -87,7 +92,9 @@ public struct Initializer: Sendable, CustomStringConvertible {
         }
     }
     /// N(mean, standardDeviation²) redrawn beyond two standard deviations.
-    public static func truncatedNormal(mean: Double = 0, standardDeviation: Double = 0.05, seed: UInt64? = nil)
+    public static func truncatedNormal(
+        mean: Double = 0, standardDeviation: Double = 0.05, seed: UInt64? = nil
+    )
         -> Initializer
     {
         Initializer(name: "truncatedNormal(\(mean), \(standardDeviation))", seed: seed) { shape, rng in

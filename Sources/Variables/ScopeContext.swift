@@ -1,4 +1,5 @@
 import TowersCore
+
 /// One entry into a scope: the scope (whose reuse `reuseVariables()` may turn on)
 /// and how many times each child scope was opened during this entry (for default
 /// names). Leaving the scope drops the entry, and with it the counts.

@@ -37,15 +37,18 @@ public enum VariableError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .alreadyExists(let key):
-            return "Variable \(key) already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"
+            return
+                "Variable \(key) already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"
         case .doesNotExist(let key):
-            return "Variable \(key) does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?"
+            return
+                "Variable \(key) does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?"
         case .shapeMismatch(let key, let specified, let found):
             return "Trying to share variable \(key), but specified shape \(specified) and found shape \(found)."
         case .dtypeMismatch(let key, let specified, let found):
             return "Trying to share variable \(key), but specified dtype \(specified) and found dtype \(found)."
         case .missingShape(let key):
-            return "Shape of a new variable (\(key)) must be fully defined, but instead was nil. Give a shape or an initial value."
+            return
+                "Shape of a new variable (\(key)) must be fully defined, but instead was nil. Give a shape or an initial value."
         case .shapeWithInitialValue(let key):
             return "Variable \(key): an initial value fixes the shape; do not specify shape as well."
         case .initializerShape(let key, let initializer, let shape, let reason):
@@ -55,11 +58,13 @@ public enum VariableError: Error, Equatable, CustomStringConvertible, Sendable {
                 ? "Empty variable or scope name; names must match \(pattern)."
                 : "'\(name)' is not a valid variable or scope name; names must match \(pattern)."
         case .reuseWithoutName(let defaultName):
-            return "reuse cannot be used without a name_or_scope (default name '\(defaultName)'): name the scope to reuse it."
+            return
+                "reuse cannot be used without a name_or_scope (default name '\(defaultName)'): name the scope to reuse it."
         case .getterTypeMismatch(let key, let expected, let returned):
             return "Custom getter for \(key) returned a \(returned) variable where \(expected) was requested."
         case .noCurrentStore(let name):
-            return "'\(name)' was requested outside any variable store: call it inside store.asDefault { } or store.variableScope(...) { }."
+            return
+                "'\(name)' was requested outside any variable store: call it inside store.asDefault { } or store.variableScope(...) { }."
         }
     }
 }

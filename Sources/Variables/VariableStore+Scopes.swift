@@ -116,7 +116,9 @@ extension VariableStore {
     /// `scope.reuse_variables()`); scopes opened after it inherit it.
     public func reuseVariables() { currentEntry().turnOnReuse() }
 
-    private func enter<R>(_ scope: VariableScope, from parent: ScopeEntry, _ body: (VariableScope) throws -> R)
+    private func enter<R>(
+        _ scope: VariableScope, from parent: ScopeEntry, _ body: (VariableScope) throws -> R
+    )
         throws -> R
     {
         parent.open(scope.name)

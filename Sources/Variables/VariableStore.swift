@@ -87,7 +87,9 @@ public final class VariableStore: Sendable {
     /// let a = try store.variable(Tensor<Float>(1), name: "firstvar")   // firstvar
     /// let b = try store.variable(Tensor<Float>(2), name: "firstvar")   // firstvar_1
     /// ```
-    public func variable<T: TensorScalar>(_ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true)
+    public func variable<T: TensorScalar>(
+        _ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true
+    )
         throws(VariableError) -> Variable<T>
     {
         let scope = currentEntry().scope
@@ -102,7 +104,9 @@ public final class VariableStore: Sendable {
     }
 
     /// A scalar variable (TF's `tf.Variable(1.0, name: ...)`).
-    public func variable<T: TensorScalar>(_ initialValue: T, name: String? = nil, trainable: Bool = true)
+    public func variable<T: TensorScalar>(
+        _ initialValue: T, name: String? = nil, trainable: Bool = true
+    )
         throws(VariableError) -> Variable<T>
     {
         try variable(Tensor(initialValue), name: name, trainable: trainable)
@@ -180,7 +184,9 @@ public final class VariableStore: Sendable {
     }
 
     /// The store's own getter: rules 10–16 of the scoping semantics, atomically.
-    private func getOrCreate<T: TensorScalar>(_ r: GetterRequest, _: T.Type, label: String) throws(VariableError)
+    private func getOrCreate<T: TensorScalar>(
+        _ r: GetterRequest, _: T.Type, label: String
+    ) throws(VariableError)
         -> any AnyVariable
     {
         try state.withLock { (s: inout State) throws(VariableError) -> any AnyVariable in

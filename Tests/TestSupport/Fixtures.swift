@@ -13,7 +13,9 @@ public enum Fixture {
     }
 
     /// Samples from U(range).
-    public static func uniform<S: TensorScalar>(_ shape: [Int], in range: ClosedRange<Double>, seed: UInt64) -> Tensor<S> {
+    public static func uniform<S: TensorScalar>(
+        _ shape: [Int], in range: ClosedRange<Double>, seed: UInt64
+    ) -> Tensor<S> {
         var rng = SeededRandom(seed: seed)
         return make(shape) { _ in range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform() }
     }

@@ -59,7 +59,8 @@ public func expectFloatGradientsMatchDouble(
         if d.maxAbsolute < 1e-3 {
             Issue.record("input \(i) receives no gradient\(suffix)", sourceLocation: sourceLocation)
         }
-        expectClose(f, d, relative: relative, absolute: absolute, "gradient of input \(i)\(suffix)",
-                    sourceLocation: sourceLocation)
+        expectClose(
+            f, d, relative: relative, absolute: absolute, "gradient of input \(i)\(suffix)",
+            sourceLocation: sourceLocation)
     }
 }

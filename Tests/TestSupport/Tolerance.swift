@@ -35,7 +35,8 @@ public func expectClose<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
     let a = Double(actual), e = Double(expected)
     let ok = isClose(a, e, relative: relative, absolute: absolute)
     if !ok {
-        let message = "\(a) is not close to \(e) (error \(Swift.abs(a - e)), relative \(relative), absolute \(absolute))"
+        let message =
+            "\(a) is not close to \(e) (error \(Swift.abs(a - e)), relative \(relative), absolute \(absolute))"
         Issue.record(Comment(rawValue: message + (comment.map { ": \($0)" } ?? "")), sourceLocation: sourceLocation)
     }
     return ok
@@ -54,7 +55,8 @@ public func expectClose<A: BinaryFloatingPoint, E: BinaryFloatingPoint>(
     }
     let a = actual.map { Double($0) }, e = expected.map { Double($0) }
     if let m = firstMismatch(a, e, relative: relative, absolute: absolute) {
-        let message = "\(m.mismatches) of \(a.count) elements not close (relative \(relative), absolute \(absolute)); "
+        let message =
+            "\(m.mismatches) of \(a.count) elements not close (relative \(relative), absolute \(absolute)); "
             + "first at \(m.index): \(m.actual) vs expected \(m.expected)\(suffix)"
         Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         return false
@@ -68,8 +70,9 @@ public func expectClose<A: TensorScalar, E: TensorScalar>(
     _ actual: Tensor<A>, _ expected: Tensor<E>, relative: Double = 1e-5, absolute: Double = 1e-6,
     _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation
 ) -> Bool {
-    expectClose(actual, shape: expected.shape, expected.scalars, relative: relative, absolute: absolute, comment,
-                sourceLocation: sourceLocation)
+    expectClose(
+        actual, shape: expected.shape, expected.scalars, relative: relative, absolute: absolute, comment,
+        sourceLocation: sourceLocation)
 }
 
 /// Expects a tensor to have `shape` and elements close to `expected` (row-major),
@@ -84,8 +87,9 @@ public func expectClose<A: TensorScalar, E: BinaryFloatingPoint>(
         Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         return false
     }
-    return expectClose(actual.scalars, expected, relative: relative, absolute: absolute, comment,
-                       sourceLocation: sourceLocation)
+    return expectClose(
+        actual.scalars, expected, relative: relative, absolute: absolute, comment,
+        sourceLocation: sourceLocation)
 }
 
 extension Tensor {

@@ -37,15 +37,20 @@ import TowersCore
         // A CPU without AVX2 has nothing better to offer.
         Case(kernel: "Prescott", target: nil, reason: "no AVX2 on this CPU"),
         // The user's OPENBLAS_CORETYPE wins; an empty one does not count.
-        Case(kernel: "Prescott", avx2: true, user: "Prescott", target: nil,
-             reason: "OPENBLAS_CORETYPE=Prescott set by the user"),
-        Case(kernel: "Prescott", avx512: true, avx2: true, user: "Haswell", target: nil,
-             reason: "OPENBLAS_CORETYPE=Haswell set by the user"),
+        Case(
+            kernel: "Prescott", avx2: true, user: "Prescott", target: nil,
+            reason: "OPENBLAS_CORETYPE=Prescott set by the user"),
+        Case(
+            kernel: "Prescott", avx512: true, avx2: true, user: "Haswell", target: nil,
+            reason: "OPENBLAS_CORETYPE=Haswell set by the user"),
         Case(kernel: "Prescott", avx2: true, user: "", target: "Haswell", reason: "AVX2 + FMA CPU"),
         // TOWERS_BLAS_REPAIR=0 turns everything off, before anything else.
-        Case(kernel: "Prescott", avx2: true, disabled: true, target: nil, reason: "repair disabled by TOWERS_BLAS_REPAIR=0"),
-        Case(kernel: "Prescott", avx512: true, avx2: true, user: "Zen", disabled: true, target: nil,
-             reason: "repair disabled by TOWERS_BLAS_REPAIR=0"),
+        Case(
+            kernel: "Prescott", avx2: true, disabled: true, target: nil,
+            reason: "repair disabled by TOWERS_BLAS_REPAIR=0"),
+        Case(
+            kernel: "Prescott", avx512: true, avx2: true, user: "Zen", disabled: true, target: nil,
+            reason: "repair disabled by TOWERS_BLAS_REPAIR=0"),
     ]
 
     @Test(arguments: cases)

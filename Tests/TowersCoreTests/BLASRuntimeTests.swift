@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 /// The OpenBLAS runtime: kernel, repair, configuration and threads.
@@ -33,21 +33,22 @@ import TowersCore
             let (m, k, n) = size
             let a: Tensor<Float> = Fixture.normal([m, k], seed: 200 + UInt64(i))
             let b: Tensor<Float> = Fixture.normal([k, n], seed: 210 + UInt64(i))
-            let reference = Reference.matmul(a.doubles, [m, k], b.doubles, [k, n], transposeA: false, transposeB: false)
+            let reference = Reference.matmul(
+                a.doubles, [m, k], b.doubles, [k, n], transposeA: false, transposeB: false)
             let c = a.matmul(b)
             return firstMismatch(c.doubles, reference.values, relative: 1e-5, absolute: 1e-4) == nil
         }
     }
 
     #if os(Linux)
-    @Test func cpuFeaturesAgreeWithProcCpuinfo() throws {
-        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let line = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
-        let flags = Set(line.split(separator: " ").map(String.init))
-        let features = BLAS.CPUFeatures.current
-        #expect(features.avx2FMA == flags.isSuperset(of: ["avx2", "fma"]))
-        #expect(features.avx512 == flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]))
-    }
+        @Test func cpuFeaturesAgreeWithProcCpuinfo() throws {
+            let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let line = try #require(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+            let flags = Set(line.split(separator: " ").map(String.init))
+            let features = BLAS.CPUFeatures.current
+            #expect(features.avx2FMA == flags.isSuperset(of: ["avx2", "fma"]))
+            #expect(features.avx512 == flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl", "avx512dq"]))
+        }
     #endif
 
     @Test(.enabled(if: BLAS.CPUFeatures.current.avx2FMA && !userChoseKernel))
@@ -86,7 +87,9 @@ import TowersCore
             let environment = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
             #expect(BLAS.select(kernel: "Prescott"), "OpenBLAS is not DYNAMIC_ARCH")
             #expect(BLAS.kernelName == "Prescott")
-            #expect(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == environment, "select restores the environment")
+            #expect(
+                ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == environment,
+                "select restores the environment")
             #expect(BLASRuntimeTests.matmulMatchesNaive(), "Prescott computes correctly, only slowly")
 
             let expected = BLAS.CPUFeatures.current.avx512 ? "SkylakeX" : "Haswell"

@@ -48,7 +48,8 @@ enum UnaryCase: String, CaseIterable, Sendable {
     func input<S: TensorScalar>(_ shape: [Int], seed: UInt64) -> Tensor<S> {
         switch self {
         case .log, .sqrt: Fixture.positive(shape, in: 0.3...3, seed: seed)
-        case .relu, .hinge, .leakyRelu, .leakyReluAlpha, .abs: Fixture.awayFromZero(shape, magnitude: 0.2...2, seed: seed)
+        case .relu, .hinge, .leakyRelu, .leakyReluAlpha, .abs:
+            Fixture.awayFromZero(shape, magnitude: 0.2...2, seed: seed)
         default: Fixture.uniform(shape, in: -2.5...2.5, seed: seed)
         }
     }
@@ -122,8 +123,10 @@ enum BroadcastCase: String, CaseIterable, Sendable {
     /// Operands of random sign away from zero: divisors stay away from the pole
     /// and no product's gradient is accidentally tiny.
     func operands<S: TensorScalar>(seed: UInt64) -> (Tensor<S>, Tensor<S>) {
-        (Fixture.awayFromZero(shapes.a, magnitude: 0.3...2, seed: seed),
-         Fixture.awayFromZero(shapes.b, magnitude: 0.5...2, seed: seed &+ 1))
+        (
+            Fixture.awayFromZero(shapes.a, magnitude: 0.3...2, seed: seed),
+            Fixture.awayFromZero(shapes.b, magnitude: 0.5...2, seed: seed &+ 1)
+        )
     }
 }
 

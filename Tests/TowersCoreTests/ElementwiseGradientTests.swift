@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct ElementwiseGradientTests {
@@ -14,7 +14,9 @@ import TowersCore
         func loss<S: TensorScalar>(_ xs: [Tensor<S>]) -> Tensor<S> { weightedSum(op.apply(xs[0])) }
         let x: Tensor<Double> = op.input([13, 9], seed: 26)
         expectFloatGradientsMatchDouble(at: [x], float: loss, double: loss)
-        func scaledLoss<S: TensorScalar>(_ xs: [Tensor<S>]) -> Tensor<S> { weightedSum(op.apply(xs[0]).scaled(by: -0.7)) }
+        func scaledLoss<S: TensorScalar>(_ xs: [Tensor<S>]) -> Tensor<S> {
+            weightedSum(op.apply(xs[0]).scaled(by: -0.7))
+        }
         expectFloatGradientsMatchDouble(at: [x], float: scaledLoss, double: scaledLoss)
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 /// `checkGradients` is the oracle of the gradient tests: it must pass correct

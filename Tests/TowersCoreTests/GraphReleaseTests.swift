@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 /// The recorded graph must not outlive its use: `backward()` releases it, and
@@ -16,9 +16,11 @@ import TowersCore
         weak var lossNode: Node<Double>?
 
         var alive: [String] {
-            [("product", product != nil), ("hidden", hidden != nil), ("hiddenNode", hiddenNode != nil),
-             ("hiddenStorage", hiddenStorage != nil), ("lossNode", lossNode != nil)]
-                .filter(\.1).map(\.0)
+            [
+                ("product", product != nil), ("hidden", hidden != nil), ("hiddenNode", hiddenNode != nil),
+                ("hiddenStorage", hiddenStorage != nil), ("lossNode", lossNode != nil),
+            ]
+            .filter(\.1).map(\.0)
         }
     }
 
@@ -91,7 +93,8 @@ import TowersCore
         do {
             var h: Tensor<Float> = Fixture.normal([2, 3], seed: 185)
             for i in 0..<4 {
-                h = Tensor.concat([h.matmul(w).relu(), h], axis: 0).slice(0..<2).gather(rows: [1, 0])
+                h =
+                    Tensor.concat([h.matmul(w).relu(), h], axis: 0).slice(0..<2).gather(rows: [1, 0])
                     .reshaped([2, 3]).softmax() + Float(i)
                 counter.weakTensors.append(Weak(tensor: h))
             }

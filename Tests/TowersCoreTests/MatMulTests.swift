@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct MatMulTests {
@@ -22,8 +22,9 @@ import TowersCore
             let c = a.matmul(b, transposeSelf: ta, transposeOther: tb)
             let reference = Reference.matmul(a.doubles, sa, b.doubles, sb, transposeA: ta, transposeB: tb)
             // Float sums of k products of N(0,1) values: error grows like √k.
-            expectClose(c, shape: [m, n], reference.values, relative: 1e-5, absolute: 1e-5 * Double(k).squareRoot(),
-                        "m=\(m) k=\(k) n=\(n)")
+            expectClose(
+                c, shape: [m, n], reference.values, relative: 1e-5, absolute: 1e-5 * Double(k).squareRoot(),
+                "m=\(m) k=\(k) n=\(n)")
         }
     }
 
@@ -33,8 +34,9 @@ import TowersCore
         let a: Tensor<Double> = Fixture.normal(sa, seed: 60)
         let b: Tensor<Double> = Fixture.normal(sb, seed: 61)
         let reference = Reference.matmul(a.doubles, sa, b.doubles, sb, transposeA: ta, transposeB: tb)
-        expectClose(a.matmul(b, transposeSelf: ta, transposeOther: tb), shape: [37, 29], reference.values,
-                    relative: 1e-12, absolute: 1e-12)
+        expectClose(
+            a.matmul(b, transposeSelf: ta, transposeOther: tb), shape: [37, 29], reference.values,
+            relative: 1e-12, absolute: 1e-12)
     }
 
     @Test(arguments: [false, true], [false, true])
@@ -57,8 +59,9 @@ import TowersCore
             let (sa, sb) = Self.shapes(m: size[0], k: size[1], n: size[2], ta: ta, tb: tb)
             let a: Tensor<Double> = Fixture.normal(sa, seed: 64 + UInt64(i))
             let b: Tensor<Double> = Fixture.normal(sb, seed: 74 + UInt64(i))
-            expectFloatGradientsMatchDouble(at: [a, b], absolute: 1e-5 * Double(size.max()!).squareRoot(),
-                                            "size \(size)", float: loss, double: loss)
+            expectFloatGradientsMatchDouble(
+                at: [a, b], absolute: 1e-5 * Double(size.max()!).squareRoot(),
+                "size \(size)", float: loss, double: loss)
         }
     }
 

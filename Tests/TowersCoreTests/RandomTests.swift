@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct RandomTests {
@@ -43,12 +43,24 @@ import TowersCore
 
     @Test func sameSeedSameValuesDifferentSeedDifferent() {
         for shape in [[3, 4], [1000]] {
-            #expect(Tensor<Float>.randomNormal(shape, seed: 1).scalars == Tensor<Float>.randomNormal(shape, seed: 1).scalars)
-            #expect(Tensor<Float>.randomNormal(shape, seed: 1).scalars != Tensor<Float>.randomNormal(shape, seed: 2).scalars)
-            #expect(Tensor<Double>.randomUniform(shape, seed: 3).scalars == Tensor<Double>.randomUniform(shape, seed: 3).scalars)
-            #expect(Tensor<Double>.randomUniform(shape, seed: 3).scalars != Tensor<Double>.randomUniform(shape, seed: 4).scalars)
-            #expect(Tensor<Double>.truncatedNormal(shape, seed: 5).scalars == Tensor<Double>.truncatedNormal(shape, seed: 5).scalars)
-            #expect(Tensor<Double>.truncatedNormal(shape, seed: 5).scalars != Tensor<Double>.truncatedNormal(shape, seed: 6).scalars)
+            #expect(
+                Tensor<Float>.randomNormal(shape, seed: 1).scalars == Tensor<Float>.randomNormal(shape, seed: 1).scalars
+            )
+            #expect(
+                Tensor<Float>.randomNormal(shape, seed: 1).scalars != Tensor<Float>.randomNormal(shape, seed: 2).scalars
+            )
+            #expect(
+                Tensor<Double>.randomUniform(shape, seed: 3).scalars
+                    == Tensor<Double>.randomUniform(shape, seed: 3).scalars)
+            #expect(
+                Tensor<Double>.randomUniform(shape, seed: 3).scalars
+                    != Tensor<Double>.randomUniform(shape, seed: 4).scalars)
+            #expect(
+                Tensor<Double>.truncatedNormal(shape, seed: 5).scalars
+                    == Tensor<Double>.truncatedNormal(shape, seed: 5).scalars)
+            #expect(
+                Tensor<Double>.truncatedNormal(shape, seed: 5).scalars
+                    != Tensor<Double>.truncatedNormal(shape, seed: 6).scalars)
         }
         // Float and Double draw the same numbers.
         let f = Tensor<Float>.randomNormal([50], seed: 7), d = Tensor<Double>.randomNormal([50], seed: 7)

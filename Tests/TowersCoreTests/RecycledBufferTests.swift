@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 /// Tensor buffers are recycled by size, so a fresh output buffer holds whatever
@@ -20,14 +20,16 @@ import TowersCore
         Self.poison(bytes: 6 * 4)
         #expect(Tensor<Float>.zeros([3, 0]).matmul(Tensor<Float>.zeros([0, 2])).scalars == [0, 0, 0, 0, 0, 0])
         Self.poison(bytes: 6 * 8)
-        #expect(Tensor<Double>.zeros([2, 0]).matmul(Tensor<Double>.zeros([3, 0]), transposeOther: true).scalars
-            == [0, 0, 0, 0, 0, 0])
+        #expect(
+            Tensor<Double>.zeros([2, 0]).matmul(Tensor<Double>.zeros([3, 0]), transposeOther: true).scalars
+                == [0, 0, 0, 0, 0, 0])
         Self.poison(bytes: 6 * 4)
         #expect(Tensor<Float>.zeros([3, 0, 2]).sum(axis: 1).scalars == [0, 0, 0, 0, 0, 0])
         Self.poison(bytes: 6 * 4)
         #expect(Tensor<Float>.zeros([3, 0, 2]).mean(axis: 1).scalars == [0, 0, 0, 0, 0, 0])
         Self.poison(bytes: 4 * 4)
-        #expect(Tensor<Float>.zeros([4, 0]).cosineSimilarity(to: Tensor<Float>.zeros([4, 0])).scalars == [0, 0, 0, 0])
+        #expect(
+            Tensor<Float>.zeros([4, 0]).cosineSimilarity(to: Tensor<Float>.zeros([4, 0])).scalars == [0, 0, 0, 0])
         Self.poison(bytes: 4 * 4)
         #expect(Tensor<Float>.zeros([4, 0]).squaredDistance(to: Tensor<Float>.zeros([4, 0])).scalars == [0, 0, 0, 0])
         Self.poison(bytes: 4)

@@ -98,7 +98,8 @@ enum Reference {
     }
 
     /// Positions `range` along `axis`.
-    static func slice(_ x: [Double], _ shape: [Int], _ range: Range<Int>, axis: Int) -> (shape: [Int], values: [Double]) {
+    static func slice(_ x: [Double], _ shape: [Int], _ range: Range<Int>, axis: Int) -> (shape: [Int], values: [Double])
+    {
         var outShape = shape
         outShape[axis] = range.count
         var out: [Double] = []

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct ShapeTests {
@@ -90,8 +90,9 @@ import TowersCore
         let x: Tensor<Double> = Fixture.normal(shape, seed: 107)
         let reference = Reference.slice(x.doubles, shape, range, axis: ax)
         let xf = x.converted(to: Float.self)
-        expectClose(xf.slice(range, axis: axis), shape: reference.shape, reference.values.map { Float($0) },
-                    relative: 0, absolute: 0)
+        expectClose(
+            xf.slice(range, axis: axis), shape: reference.shape, reference.values.map { Float($0) },
+            relative: 0, absolute: 0)
         expectGradientsCorrect(at: [x]) { xs in weightedSum(xs[0].slice(range, axis: axis)) }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct SoftmaxTests {
@@ -18,7 +18,8 @@ import TowersCore
         let x = Tensor<Float>([[1000, 1001, 999], [-1000, -1000, -1000]])
         let p = x.softmax()
         let e = 1.0 + 2.718281828459045 + 1 / 2.718281828459045
-        expectClose(p, shape: [2, 3], [1 / e, 2.718281828459045 / e, 1 / 2.718281828459045 / e, 1.0 / 3, 1.0 / 3, 1.0 / 3])
+        expectClose(
+            p, shape: [2, 3], [1 / e, 2.718281828459045 / e, 1 / 2.718281828459045 / e, 1.0 / 3, 1.0 / 3, 1.0 / 3])
         let logP = x.logSoftmax()
         #expect(logP.scalars.allSatisfy { $0.isFinite })
         let z = 1 + 1 / 2.718281828459045 + 1 / (2.718281828459045 * 2.718281828459045)  // Σ e^(x − max), row 0

@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 @Suite struct TensorCreationTests {
@@ -52,7 +52,9 @@ import TowersCore
     }
 
     @Test func descriptionFormat() {
-        #expect(Tensor<Float>([[1, 2, 3], [4, 5, 6]]).description == "Tensor<Float>[2, 3] [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]")
+        #expect(
+            Tensor<Float>([[1, 2, 3], [4, 5, 6]]).description
+                == "Tensor<Float>[2, 3] [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]")
         #expect(Tensor<Double>(2.5).description == "Tensor<Double>[] 2.5")
         #expect(Tensor<Float>([-1.5]).description == "Tensor<Float>[1] [-1.5]")
         #expect(Tensor<Float>.zeros([0]).description == "Tensor<Float>[0] []")

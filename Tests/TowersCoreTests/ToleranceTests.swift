@@ -1,5 +1,5 @@
-import Testing
 import TestSupport
+import Testing
 import TowersCore
 
 /// The comparison helpers every other test relies on must reject what is not close.

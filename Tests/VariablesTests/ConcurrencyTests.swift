@@ -191,7 +191,8 @@ struct ConcurrencyTests {
         #expect(outcomes.filter { $0 == "created k" }.count == 1)
         #expect(
             outcomes.filter {
-                $0 == "Variable k already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"
+                $0
+                    == "Variable k already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"
             }.count == 7)
         #expect(names(store) == ["k"])
     }

@@ -30,7 +30,9 @@ struct CreationTests {
             expectError(
                 "Variable s/w does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?"
             ) {
-                try store.variableScope(VariableScope.current, reuse: .reuse) { _ = try store.getVariable("w", shape: [2]) }
+                try store.variableScope(VariableScope.current, reuse: .reuse) {
+                    _ = try store.getVariable("w", shape: [2])
+                }
             }
         }
         #expect(store.allVariables.isEmpty)
@@ -49,7 +51,9 @@ struct CreationTests {
         let a: Variable<Float> = try store.getVariable("a", shape: [1])
         #expect(throws: VariableError.alreadyExists(key: "a")) { _ = try store.getVariable("a", shape: [1]) }
         #expect(throws: VariableError.shapeMismatch(key: "a", specified: [2], found: [1])) {
-            try store.variableScope(VariableScope.root, reuse: .autoReuse) { _ = try store.getVariable("a", shape: [2]) }
+            try store.variableScope(VariableScope.root, reuse: .autoReuse) {
+                _ = try store.getVariable("a", shape: [2])
+            }
         }
         let b = try store.variable(Float(0), name: "a")
         #expect(a.name == "a")
@@ -60,7 +64,9 @@ struct CreationTests {
     @Test("rule 12: a failing custom initializer leaves the store unchanged")
     func failingOrthogonalLeavesNothing() throws {
         let store = VariableStore()
-        expectError("Variable o: initializer orthogonal(1.0) cannot fill shape [5]: orthogonal needs at least 2 dimensions.") {
+        expectError(
+            "Variable o: initializer orthogonal(1.0) cannot fill shape [5]: orthogonal needs at least 2 dimensions."
+        ) {
             _ = try store.getVariable("o", shape: [5], initializer: .orthogonal())
         }
         let bad = Initializer(name: "short") { _, _ in [1] }
@@ -105,7 +111,9 @@ struct CreationTests {
     func shapeAndInitialValue() throws {
         let store = VariableStore()
         #expect(throws: VariableError.shapeWithInitialValue(key: "s/iv")) {
-            try store.variableScope("s") { _ = try store.getVariable("iv", shape: [2], initialValue: Tensor<Float>([1, 2])) }
+            try store.variableScope("s") {
+                _ = try store.getVariable("iv", shape: [2], initialValue: Tensor<Float>([1, 2]))
+            }
         }
         #expect(store.allVariables.isEmpty)
     }
@@ -174,7 +182,9 @@ struct CreationTests {
             let own = try store.getVariable("own", shape: [2])
             let free = try getVariable("free", shape: [2])
             let nested = try store.variableScope("n") { try store.getVariable("nested", shape: [2]) }
-            let replaced = try store.variableScope("r", dtype: .float32) { try store.getVariable("replaced", shape: [2]) }
+            let replaced = try store.variableScope("r", dtype: .float32) {
+                try store.getVariable("replaced", shape: [2])
+            }
             // A typed call fixes its own dtype whatever the scope says.
             let typed: Variable<Float> = try getVariable("typed", shape: [2])
             return [own.dtype, free.dtype, nested.dtype, replaced.dtype, typed.dtype]
@@ -193,7 +203,9 @@ struct CreationTests {
             let _: Variable<Float> = try getVariable("own", shape: [1])
             let _: Variable<Float> = try getVariable("call", shape: [1], trainable: true)
             try store.variableScope("n") { let _: Variable<Float> = try getVariable("nested", shape: [1]) }
-            try store.variableScope("t", trainable: true) { let _: Variable<Float> = try getVariable("thawed", shape: [1]) }
+            try store.variableScope("t", trainable: true) {
+                let _: Variable<Float> = try getVariable("thawed", shape: [1])
+            }
         }
         #expect(store.allVariables.map(\.trainable) == [false, true, false, true])
         #expect(store.trainableVariables.map(\.name) == ["frozen/call", "frozen/t/thawed"])

@@ -27,7 +27,9 @@ struct CustomGetterTests {
         let store = VariableStore()
         let log = Log()
         let getter: CustomGetter = { request, next in
-            log.append("\(request.key) reuse=\(request.reuse.map { "\($0)" } ?? "off") shape=\(request.shape.map { "\($0)" } ?? "nil")")
+            log.append(
+                "\(request.key) reuse=\(request.reuse.map { "\($0)" } ?? "off") shape=\(request.shape.map { "\($0)" } ?? "nil")"
+            )
             return try next(request)
         }
         let created: Variable<Float> = try store.variableScope("g", customGetter: getter) {
@@ -77,10 +79,13 @@ struct CustomGetterTests {
         #expect(r.map(\.reuse) == [nil, nil, nil])
         // Without any initializer the request's is nil: the default (Glorot uniform).
         let plain = Mutex<Initializer?>(.ones)
-        try store.variableScope("t", customGetter: { request, next in
-            plain.withLock { $0 = request.initializer }
-            return try next(request)
-        }) {
+        try store.variableScope(
+            "t",
+            customGetter: { request, next in
+                plain.withLock { $0 = request.initializer }
+                return try next(request)
+            }
+        ) {
             _ = try store.getVariable("w", shape: [2])
         }
         #expect(plain.withLock { $0 } == nil)
@@ -145,7 +150,9 @@ struct CustomGetterTests {
             return v
         }
         try store.variableScope("a", customGetter: outer) {
-            try store.variableScope("b", customGetter: inner) { let _: Variable<Float> = try getVariable("w", shape: [1]) }
+            try store.variableScope("b", customGetter: inner) {
+                let _: Variable<Float> = try getVariable("w", shape: [1])
+            }
         }
         #expect(seen.all == ["asked trainable=true", "got trainable=false"])
     }
@@ -182,7 +189,9 @@ struct CustomGetterTests {
         let store = VariableStore()
         let shared: Variable<Float> = try store.getVariable("shared", shape: [2])
         let redirect: CustomGetter = { _, _ in shared }
-        let got: Variable<Float> = try store.variableScope("r", customGetter: redirect) { try getVariable("w", shape: [2]) }
+        let got: Variable<Float> = try store.variableScope("r", customGetter: redirect) {
+            try getVariable("w", shape: [2])
+        }
         #expect(got === shared)
         #expect(store.variable(forKey: "r/w") == nil)
         let double: Variable<Double> = try store.getVariable("d", shape: [2])

@@ -47,7 +47,8 @@ struct DefaultNameTests {
         print(store.allVariables.map(\.name))
         // ["model/dense/kernel", "model/dense/bias", "model/dense_1/kernel", "model/dense_1/bias"]
         #expect(y.shape == [1, 2])
-        #expect(names(store) == ["model/dense/kernel", "model/dense/bias", "model/dense_1/kernel", "model/dense_1/bias"])
+        #expect(
+            names(store) == ["model/dense/kernel", "model/dense/bias", "model/dense_1/kernel", "model/dense_1/bias"])
         #expect(store.allVariables.map(\.shape) == [[3, 4], [4], [4, 2], [2]])
     }
 
@@ -89,7 +90,11 @@ struct DefaultNameTests {
                 }
             }
         }
-        #expect(seen == ["block/dense", "block/dense/inner", "block/dense", "block/dense/inner", "block/dense", "block/dense/inner"])
+        #expect(
+            seen == [
+                "block/dense", "block/dense/inner", "block/dense", "block/dense/inner", "block/dense",
+                "block/dense/inner",
+            ])
         // Nested default scopes in two siblings: each parent entry counts its own.
         let nested = try store.variableScope("m") {
             try (0..<2).flatMap { _ in
@@ -178,10 +183,12 @@ struct DefaultNameTests {
     @Test("rule 6: default names and reuse: inherited, but not settable without a name (rule 8)")
     func defaultNameAndReuse() throws {
         let store = VariableStore()
-        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.") {
+        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.")
+        {
             try store.variableScope(nil, default: "dense", reuse: .reuse) {}
         }
-        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.") {
+        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.")
+        {
             try store.variableScope(nil, default: "dense", reuse: .autoReuse) {}
         }
         // The failed entries opened nothing: the next default name is still `dense`.

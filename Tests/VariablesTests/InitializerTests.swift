@@ -275,8 +275,9 @@ struct InitializerTests {
         .varianceScaling(scale: 3, mode: .fanOut, distribution: .untruncatedNormal),
     ]
 
-    @Test("every random initializer: same store seed and key → same values; other key or seed → other values",
-          arguments: 0..<11)
+    @Test(
+        "every random initializer: same store seed and key → same values; other key or seed → other values",
+        arguments: 0..<11)
     func reproducible(index: Int) throws {
         let initializer = Self.seeded[index]
         let shape = [8, 6]
@@ -341,7 +342,8 @@ struct InitializerTests {
     @Test("a custom initializer gets the shape and the per-variable generator")
     func customInitializer() throws {
         let counting = Initializer(name: "counting") { shape, _ in (0..<shape.reduce(1, *)).map { Double($0) } }
-        let random = Initializer(name: "random") { shape, rng in (0..<shape.reduce(1, *)).map { _ in rng.nextUniform() } }
+        let random = Initializer(name: "random") { shape, rng in (0..<shape.reduce(1, *)).map { _ in rng.nextUniform() }
+        }
         let store = VariableStore(seed: 2)
         let c: Variable<Float> = try store.getVariable("c", shape: [2, 3], initializer: counting)
         #expect(c.value.scalars == [0, 1, 2, 3, 4, 5])

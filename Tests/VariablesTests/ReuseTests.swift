@@ -197,16 +197,22 @@ struct ReuseTests {
         let store = VariableStore()
         let _: Variable<Float> = try store.variableScope("s") { try getVariable("KEY", shape: [2, 3]) }
         expectError("Trying to share variable s/KEY, but specified shape [3, 2] and found shape [2, 3].") {
-            try store.variableScope("s", reuse: mode) { let _: Variable<Float> = try getVariable("KEY", shape: [3, 2]) }
+            try store.variableScope("s", reuse: mode) {
+                let _: Variable<Float> = try getVariable("KEY", shape: [3, 2])
+            }
         }
         expectError("Trying to share variable s/KEY, but specified shape [6] and found shape [2, 3].") {
             try store.variableScope("s", reuse: mode) { let _: Variable<Float> = try getVariable("KEY", shape: [6]) }
         }
         expectError("Trying to share variable s/KEY, but specified shape [2, 3, 1] and found shape [2, 3].") {
-            try store.variableScope("s", reuse: mode) { let _: Variable<Float> = try getVariable("KEY", shape: [2, 3, 1]) }
+            try store.variableScope("s", reuse: mode) {
+                let _: Variable<Float> = try getVariable("KEY", shape: [2, 3, 1])
+            }
         }
         #expect(throws: VariableError.shapeMismatch(key: "s/KEY", specified: [3, 2], found: [2, 3])) {
-            try store.variableScope("s", reuse: mode) { let _: Variable<Float> = try getVariable("KEY", shape: [3, 2]) }
+            try store.variableScope("s", reuse: mode) {
+                let _: Variable<Float> = try getVariable("KEY", shape: [3, 2])
+            }
         }
     }
 
@@ -257,7 +263,9 @@ struct ReuseTests {
         let store = VariableStore()
         let v: Variable<Float> = try store.variableScope("s") { try getVariable("w", shape: [4, 5]) }
         for mode in [ReuseMode.reuse, .autoReuse] {
-            let withShape: Variable<Float> = try store.variableScope("s", reuse: mode) { try getVariable("w", shape: [4, 5]) }
+            let withShape: Variable<Float> = try store.variableScope("s", reuse: mode) {
+                try getVariable("w", shape: [4, 5])
+            }
             let withoutShape: Variable<Float> = try store.variableScope("s", reuse: mode) { try getVariable("w") }
             let erased = try store.variableScope("s", reuse: mode) { try store.getVariable("w") }
             #expect(withShape === v)

@@ -105,29 +105,55 @@ struct StoreTests {
         #expect(v.tensor(as: Float.self) == nil)
     }
 
-    @Test("every VariableError text", arguments: [
-        (VariableError.alreadyExists(key: "k"),
-         "Variable k already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"),
-        (.doesNotExist(key: "k"),
-         "Variable k does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?"),
-        (.shapeMismatch(key: "KEY", specified: [3, 2], found: [2, 3]),
-         "Trying to share variable KEY, but specified shape [3, 2] and found shape [2, 3]."),
-        (.dtypeMismatch(key: "KEY", specified: .float64, found: .float32),
-         "Trying to share variable KEY, but specified dtype Float64 and found dtype Float32."),
-        (.missingShape(key: "k"),
-         "Shape of a new variable (k) must be fully defined, but instead was nil. Give a shape or an initial value."),
-        (.shapeWithInitialValue(key: "k"), "Variable k: an initial value fixes the shape; do not specify shape as well."),
-        (.initializerShape(key: "k", initializer: "i", shape: [2], reason: "r"),
-         "Variable k: initializer i cannot fill shape [2]: r."),
-        (.invalidName(name: "a b", pattern: "P"), "'a b' is not a valid variable or scope name; names must match P."),
-        (.invalidName(name: "", pattern: "P"), "Empty variable or scope name; names must match P."),
-        (.reuseWithoutName(defaultName: "d"),
-         "reuse cannot be used without a name_or_scope (default name 'd'): name the scope to reuse it."),
-        (.getterTypeMismatch(key: "k", expected: .float32, returned: .float64),
-         "Custom getter for k returned a Float64 variable where Float32 was requested."),
-        (.noCurrentStore(name: "k"),
-         "'k' was requested outside any variable store: call it inside store.asDefault { } or store.variableScope(...) { }."),
-    ])
+    @Test(
+        "every VariableError text",
+        arguments: [
+            (
+                VariableError.alreadyExists(key: "k"),
+                "Variable k already exists, disallowed. Did you mean to set reuse=True or reuse=AUTO_REUSE in VarScope?"
+            ),
+            (
+                .doesNotExist(key: "k"),
+                "Variable k does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?"
+            ),
+            (
+                .shapeMismatch(key: "KEY", specified: [3, 2], found: [2, 3]),
+                "Trying to share variable KEY, but specified shape [3, 2] and found shape [2, 3]."
+            ),
+            (
+                .dtypeMismatch(key: "KEY", specified: .float64, found: .float32),
+                "Trying to share variable KEY, but specified dtype Float64 and found dtype Float32."
+            ),
+            (
+                .missingShape(key: "k"),
+                "Shape of a new variable (k) must be fully defined, but instead was nil. Give a shape or an initial value."
+            ),
+            (
+                .shapeWithInitialValue(key: "k"),
+                "Variable k: an initial value fixes the shape; do not specify shape as well."
+            ),
+            (
+                .initializerShape(key: "k", initializer: "i", shape: [2], reason: "r"),
+                "Variable k: initializer i cannot fill shape [2]: r."
+            ),
+            (
+                .invalidName(name: "a b", pattern: "P"),
+                "'a b' is not a valid variable or scope name; names must match P."
+            ),
+            (.invalidName(name: "", pattern: "P"), "Empty variable or scope name; names must match P."),
+            (
+                .reuseWithoutName(defaultName: "d"),
+                "reuse cannot be used without a name_or_scope (default name 'd'): name the scope to reuse it."
+            ),
+            (
+                .getterTypeMismatch(key: "k", expected: .float32, returned: .float64),
+                "Custom getter for k returned a Float64 variable where Float32 was requested."
+            ),
+            (
+                .noCurrentStore(name: "k"),
+                "'k' was requested outside any variable store: call it inside store.asDefault { } or store.variableScope(...) { }."
+            ),
+        ])
     func errorTexts(error: VariableError, text: String) {
         #expect(error.description == text)
         #expect(String(describing: error) == text)
