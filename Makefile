@@ -27,7 +27,7 @@ run: release
 	$(SWIFT) run -c release towers train
 
 test: deps
-	$(SWIFT) test
+	$(SWIFT) test --disable-xctest
 
 bench: release
 	$(SWIFT) run -c release towers-bench
