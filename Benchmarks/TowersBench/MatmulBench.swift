@@ -12,18 +12,26 @@ enum MatmulBench {
         let calls = Swift.max(1, (quick ? 50_000_000 : 400_000_000) / (n * n * n))
         let reps = quick ? 3 : 7
         let flops = 2 * Double(n) * Double(n) * Double(n)
-        let direct = a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                timePerCall(repetitions: reps, callsPerRepetition: calls) {
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
-                        pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, &c, blasint(n))
-                }
-            }
+        // Alternate the two in rounds and keep each one's median, so that clock
+        // drift and the other core's activity hit both alike.
+        var directSamples: [Double] = [], towersSamples: [Double] = []
+        for _ in 0..<reps {
+            directSamples.append(
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        timePerCall(repetitions: 1, callsPerRepetition: calls, warmup: 1) {
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(n), blasint(n), blasint(n), 1,
+                                pa.baseAddress, blasint(n), pb.baseAddress, blasint(n), 0, &c, blasint(n))
+                        }
+                    }
+                })
+            towersSamples.append(
+                timePerCall(repetitions: 1, callsPerRepetition: calls, warmup: 1) {
+                    _ = withoutGradients { a.matmul(b) }
+                })
         }
-        let towers = timePerCall(repetitions: reps, callsPerRepetition: calls) {
-            _ = withoutGradients { a.matmul(b) }
-        }
+        let direct = directSamples.sorted()[reps / 2], towers = towersSamples.sorted()[reps / 2]
         let ours = flops / towers / 1e9, roof = flops / direct / 1e9
         return BenchResult(
             name: "matmul-\(n)", value: ours, unit: "GFLOP/s",

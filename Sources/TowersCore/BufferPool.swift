@@ -1,6 +1,7 @@
 /// Recycles tensor buffers by exact byte size. A training step allocates the same
 /// sizes every time, so after a warm-up step its buffers come from here instead of
-/// `malloc`. At most `capacityBytes` are kept; beyond that buffers are freed.
+/// `malloc`. At most `capacityBytes` are kept; beyond that the largest cached
+/// buffers are freed first.
 enum BufferPool {
     private struct State {
         var free: [Int: [UInt]] = [:]  // addresses, by byte size
@@ -28,14 +29,24 @@ enum BufferPool {
     }
 
     static func give(_ p: UnsafeMutableRawPointer, bytes: Int) {
+        guard bytes <= capacityBytes else { return p.deallocate() }
         let address = UInt(bitPattern: p)
-        let kept = state.withLock { s in
-            guard s.cachedBytes + bytes <= capacityBytes else { return false }
+        // Make room by evicting the largest cached buffers: the buffer just
+        // released is the likeliest to be needed again (the next step).
+        let evicted: [UInt] = state.withLock { s in
+            var evicted: [UInt] = []
+            while s.cachedBytes + bytes > capacityBytes, let largest = s.free.keys.max() {
+                if let a = s.free[largest]?.popLast() {
+                    evicted.append(a)
+                    s.cachedBytes -= largest
+                }
+                if s.free[largest]?.isEmpty ?? true { s.free[largest] = nil }
+            }
             s.free[bytes, default: []].append(address)
             s.cachedBytes += bytes
-            return true
+            return evicted
         }
-        if !kept { p.deallocate() }
+        for a in evicted { UnsafeMutableRawPointer(bitPattern: a)?.deallocate() }
     }
 
     /// Buffers allocated with `malloc` and buffers reused, since the process started.
