@@ -96,7 +96,7 @@ let package = Package(
 )
 
 // MARK: package-benchmark (opt-in)
-// `TOWERS_PACKAGE_BENCHMARK=1 swift package benchmark` runs Benchmarks/TowersBenchmarks
+// `TOWERS_PACKAGE_BENCHMARK=1 swift package benchmark --target TowersBenchmarks` runs Benchmarks/TowersBenchmarks
 // on ordo-one/benchmark (wall clock, throughput, malloc counts). Opt-in so that the
 // library's build and tests do not depend on the benchmark tooling.
 if ProcessInfo.processInfo.environment["TOWERS_PACKAGE_BENCHMARK"] != nil {

@@ -46,10 +46,7 @@ extension Tensor {
         _ shape: [Int], lower: Scalar = 0, upper: Scalar = 1, using rng: inout SeededRandom
     ) -> Tensor {
         let lo = Double(lower), width = Double(upper) - Double(lower)
-        let n = shape.reduce(1, *)
-        let s = TensorStorage<Scalar>(uninitializedCount: n)
-        for i in 0..<n { (s.base + i).initialize(to: Scalar(lo + width * rng.nextUniform())) }
-        return Tensor(shape: shape, storage: s)
+        return sampled(shape) { lo + width * rng.nextUniform() }
     }
 
     /// Samples from N(mean, standardDeviation²), reproducible from `seed`.
@@ -65,10 +62,7 @@ extension Tensor {
         _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1, using rng: inout SeededRandom
     ) -> Tensor {
         let m = Double(mean), sd = Double(standardDeviation)
-        let n = shape.reduce(1, *)
-        let s = TensorStorage<Scalar>(uninitializedCount: n)
-        for i in 0..<n { (s.base + i).initialize(to: Scalar(m + sd * rng.nextNormal())) }
-        return Tensor(shape: shape, storage: s)
+        return sampled(shape) { m + sd * rng.nextNormal() }
     }
 
     /// Samples from N(mean, standardDeviation²) redrawn until within two standard
@@ -85,9 +79,14 @@ extension Tensor {
         _ shape: [Int], mean: Scalar = 0, standardDeviation: Scalar = 1, using rng: inout SeededRandom
     ) -> Tensor {
         let m = Double(mean), sd = Double(standardDeviation)
+        return sampled(shape) { m + sd * rng.nextTruncatedNormal() }
+    }
+
+    /// A tensor of `shape` filled in row-major order with `draw()`.
+    private static func sampled(_ shape: [Int], _ draw: () -> Double) -> Tensor {
         let n = shape.reduce(1, *)
         let s = TensorStorage<Scalar>(uninitializedCount: n)
-        for i in 0..<n { (s.base + i).initialize(to: Scalar(m + sd * rng.nextTruncatedNormal())) }
+        for i in 0..<n { s.base[i] = Scalar(draw()) }
         return Tensor(shape: shape, storage: s)
     }
 
