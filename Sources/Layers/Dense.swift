@@ -39,6 +39,8 @@ public final class Dense<Scalar: TensorScalar>: ScopedLayer {
         self.name = name
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard x.rank >= 2 else { throw LayerError.shape("[batch, in]", got: x.shape) }
         let inputSize = x.shape[x.rank - 1]

@@ -7,6 +7,8 @@ public import TowersCore
 /// ```swift
 /// let loss = contrastiveLoss(a, b, labels: [.same, .different], margin: 1)
 /// ```
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func contrastiveLoss<T: TensorScalar>(
     _ a: Tensor<T>, _ b: Tensor<T>, labels: [PairLabel], margin: T = 1
 ) -> Tensor<T> {

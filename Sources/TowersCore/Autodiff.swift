@@ -32,6 +32,8 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 extension Tensor {
     /// A fresh result tensor for an operation over `inputs`; the graph records it
     /// when gradients are enabled and any input requires them.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package static func result(
         _ op: StaticString, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
         backward: @escaping (_ out: Tensor<Scalar>) -> Void
@@ -45,6 +47,8 @@ extension Tensor {
     }
 
     /// This tensor's gradient buffer, created zero-filled on first use.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     package func gradPointer() -> UnsafeMutablePointer<Scalar> {
         if let g = grad { return g.storage.base }
         let g = Tensor(shape: shape, storage: TensorStorage(zeros: count))
@@ -119,6 +123,8 @@ extension Tensor {
     /// let loss = (w * w).sum()
     /// loss.backward()        // w.grad == 2 · w
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func backward(seed: Tensor<Scalar>? = nil) {
         _ = backpropagate(seed: seed, keeping: [])
     }

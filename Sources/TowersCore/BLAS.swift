@@ -177,10 +177,11 @@ public enum BLAS {
     /// The number of threads OpenBLAS uses for one large call. Setting it applies
     /// to the whole process.
     ///
-    /// Matrix products smaller than ``smallGemmWork`` multiply-adds run on one
-    /// thread whatever this is: OpenBLAS 0.3.21 splits them across threads from
-    /// 64³ on, and on such sizes waking and joining the threads costs more than it
-    /// saves (a siamese step of the digits demo runs about 30% slower on two).
+    /// BLAS calls of fewer than ``smallGemmWork`` multiply-adds run on one thread
+    /// whatever this is: OpenBLAS 0.3.21 splits matrix products across threads from
+    /// 64³ on (and `ger` from 8192 elements), and on such sizes waking and joining
+    /// the threads costs more than it saves (a siamese step of the digits demo ran
+    /// about 30% slower on two).
     public static var threadCount: Int {
         get {
             prepare()
@@ -195,17 +196,18 @@ public enum BLAS {
         }
     }
 
-    /// Matrix products of fewer multiply-adds (`m·n·k`) than this run single-threaded.
+    /// BLAS calls of fewer multiply-adds than this run single-threaded.
     public static let smallGemmWork = 1 << 22
 
     private static let configuredThreads = Atomic<Int>(Int(openblas_get_num_threads()))
     private static let activeThreads = Atomic<Int>(Int(openblas_get_num_threads()))
 
-    /// Picks the thread count for a product of `work` multiply-adds, telling
-    /// OpenBLAS only when it changes. (Another thread's concurrent call may briefly
-    /// see the other count: that changes its speed, never its result.)
+    /// Picks the thread count for a call of `work` multiply-adds (`m·n·k` for gemm,
+    /// `m·n` for gemv and ger, `n` for level 1), telling OpenBLAS only when it
+    /// changes. (Another thread's concurrent call may briefly see the other count:
+    /// that changes its speed, never its result.)
     @inline(__always)
-    package static func prepareGemm(work: Int) {
+    package static func prepare(work: Int) {
         prepare()
         let configured = configuredThreads.load(ordering: .relaxed)
         guard configured > 1 else { return }

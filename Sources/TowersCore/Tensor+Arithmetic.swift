@@ -1,5 +1,7 @@
 extension Tensor {
     /// The elementwise `self ∘ other` with broadcasting (see ``BroadcastLayout``).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func binary(_ op: BinaryOp, _ other: Tensor) -> Tensor {
         let a = self, b = other
         let (shape, l) = BroadcastLayout.make(a.shape, b.shape, op: op.name)
@@ -46,6 +48,8 @@ extension Tensor {
     }
 
     /// `self · alpha` elementwise (`scal`; its gradient is an `axpy`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func scaled(by alpha: Scalar) -> Tensor {
         let x = self
         let out = TensorStorage<Scalar>(uninitializedCount: count)

@@ -5,6 +5,8 @@ extension Tensor {
     /// ```swift
     /// let d2 = left.squaredDistance(to: right)
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func squaredDistance(to other: Tensor) -> Tensor {
         let a = self, b = other
         precondition(

@@ -1,5 +1,7 @@
 extension Tensor {
     /// Applies `op` to every element; its backward accumulates `dy · f′`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func unary(_ op: UnaryOp) -> Tensor {
         let x = self
         let out = TensorStorage<Scalar>(uninitializedCount: count)

@@ -6,6 +6,8 @@ extension Tensor {
     /// let y = x.matmul(w)                          // [B, in] · [in, out] → [B, out]
     /// let g = x.matmul(x, transposeOther: true)    // [B, in] · [in, B]  → Gram matrix
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, transposeSelf ta: Bool = false, transposeOther tb: Bool = false) -> Tensor {
         let a = self, b = other
         precondition(

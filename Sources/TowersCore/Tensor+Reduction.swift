@@ -4,6 +4,8 @@ extension Tensor {
     /// ```swift
     /// let total = x.sum()          // shape []
     /// ```
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func sum() -> Tensor {
         let x = self
         let out = TensorStorage<Scalar>(uninitializedCount: 1)

@@ -97,7 +97,7 @@ extension Float: TensorScalar {
         alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        BLAS.prepareGemm(work: m * n * k)
+        BLAS.prepare(work: m * n * k)
         cblas_sgemm(
             order(), trans(transposeA), trans(transposeB), blasint(m), blasint(n), blasint(k), alpha, a,
             blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -106,7 +106,7 @@ extension Float: TensorScalar {
         transpose: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
         x: UnsafePointer<Float>, incX: Int, beta: Float, y: UnsafeMutablePointer<Float>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: m * n)
         cblas_sgemv(
             order(), trans(transpose), blasint(m), blasint(n), alpha, a, blasint(lda), x, blasint(incX), beta, y,
             blasint(incY))
@@ -115,27 +115,27 @@ extension Float: TensorScalar {
         m: Int, n: Int, alpha: Float, x: UnsafePointer<Float>, incX: Int,
         y: UnsafePointer<Float>, incY: Int, a: UnsafeMutablePointer<Float>, lda: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: m * n)
         cblas_sger(order(), blasint(m), blasint(n), alpha, x, blasint(incX), y, blasint(incY), a, blasint(lda))
     }
     public static func axpy(
         n: Int, alpha: Float, x: UnsafePointer<Float>, incX: Int, y: UnsafeMutablePointer<Float>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_saxpy(blasint(n), alpha, x, blasint(incX), y, blasint(incY))
     }
     public static func scal(n: Int, alpha: Float, x: UnsafeMutablePointer<Float>, incX: Int) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_sscal(blasint(n), alpha, x, blasint(incX))
     }
     public static func dot(n: Int, x: UnsafePointer<Float>, incX: Int, y: UnsafePointer<Float>, incY: Int) -> Float {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         return cblas_sdot(blasint(n), x, blasint(incX), y, blasint(incY))
     }
     public static func copy(
         n: Int, x: UnsafePointer<Float>, incX: Int, y: UnsafeMutablePointer<Float>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_scopy(blasint(n), x, blasint(incX), y, blasint(incY))
     }
 
@@ -189,7 +189,7 @@ extension Double: TensorScalar {
         alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        BLAS.prepareGemm(work: m * n * k)
+        BLAS.prepare(work: m * n * k)
         cblas_dgemm(
             order(), trans(transposeA), trans(transposeB), blasint(m), blasint(n), blasint(k), alpha, a,
             blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -198,7 +198,7 @@ extension Double: TensorScalar {
         transpose: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         x: UnsafePointer<Double>, incX: Int, beta: Double, y: UnsafeMutablePointer<Double>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: m * n)
         cblas_dgemv(
             order(), trans(transpose), blasint(m), blasint(n), alpha, a, blasint(lda), x, blasint(incX), beta, y,
             blasint(incY))
@@ -207,29 +207,29 @@ extension Double: TensorScalar {
         m: Int, n: Int, alpha: Double, x: UnsafePointer<Double>, incX: Int,
         y: UnsafePointer<Double>, incY: Int, a: UnsafeMutablePointer<Double>, lda: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: m * n)
         cblas_dger(order(), blasint(m), blasint(n), alpha, x, blasint(incX), y, blasint(incY), a, blasint(lda))
     }
     public static func axpy(
         n: Int, alpha: Double, x: UnsafePointer<Double>, incX: Int, y: UnsafeMutablePointer<Double>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_daxpy(blasint(n), alpha, x, blasint(incX), y, blasint(incY))
     }
     public static func scal(n: Int, alpha: Double, x: UnsafeMutablePointer<Double>, incX: Int) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_dscal(blasint(n), alpha, x, blasint(incX))
     }
     public static func dot(
         n: Int, x: UnsafePointer<Double>, incX: Int, y: UnsafePointer<Double>, incY: Int
     ) -> Double {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         return cblas_ddot(blasint(n), x, blasint(incX), y, blasint(incY))
     }
     public static func copy(
         n: Int, x: UnsafePointer<Double>, incX: Int, y: UnsafeMutablePointer<Double>, incY: Int
     ) {
-        BLAS.prepare()
+        BLAS.prepare(work: n)
         cblas_dcopy(blasint(n), x, blasint(incX), y, blasint(incY))
     }
 

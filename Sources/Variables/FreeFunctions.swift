@@ -14,6 +14,8 @@ func currentStore(for name: String) throws(VariableError) -> VariableStore {
 ///     let kernel: Variable<Float> = try getVariable("kernel", shape: [64, 32])
 /// }
 /// ```
+@_specialize(where T == Float)
+@_specialize(where T == Double)
 public func getVariable<T: TensorScalar>(
     _ name: String, shape: [Int]? = nil, dtype: T.Type = T.self, initializer: Initializer? = nil,
     initialValue: Tensor<T>? = nil, trainable: Bool? = nil, regularizer: Regularizer? = nil,

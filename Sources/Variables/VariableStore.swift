@@ -128,6 +128,8 @@ public final class VariableStore: Sendable {
     /// ```swift
     /// let kernel: Variable<Float> = try store.getVariable("kernel", shape: [64, 128])
     /// ```
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func getVariable<T: TensorScalar>(
         _ name: String, shape: [Int]? = nil, dtype: T.Type = T.self, initializer: Initializer? = nil,
         initialValue: Tensor<T>? = nil, trainable: Bool? = nil, regularizer: Regularizer? = nil,
