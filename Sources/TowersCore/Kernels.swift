@@ -68,7 +68,7 @@ enum Kernels {
     ) {
         switch op {
         case .negate: for i in 0..<n { y[i] = -x[i] }
-        case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }
+        case .relu: for i in 0..<n { y[i] = x[i] > 0 ? x[i] : 0 }  // Float and Double use reluForward
         case .leakyRelu(let alpha):
             let a = T(alpha)
             for i in 0..<n { y[i] = x[i] > 0 ? x[i] : a * x[i] }

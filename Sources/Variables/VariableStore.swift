@@ -147,7 +147,8 @@ public final class VariableStore: Sendable {
             request.shape = initialValue.shape
             request.initializer = .values(initialValue.scalars.map(Double.init))
         }
-        let found = try resolve(request, getter: customGetter ?? scope.customGetter)
+        let found = try resolve(
+            request, getter: customGetter ?? scope.customGetter, label: VariableUse.label ?? scope.name)
         guard let typed = found as? Variable<T> else {
             throw VariableError.getterTypeMismatch(key: key, expected: T.dtype, returned: found.dtype)
         }
@@ -172,9 +173,9 @@ public final class VariableStore: Sendable {
         }
     }
 
-    /// Runs the getter chain, ending in the store's own get-or-create.
-    private func resolve(_ request: GetterRequest, getter: CustomGetter?) throws -> any AnyVariable {
-        let label = VariableUse.label ?? currentEntry().scope.name
+    /// Runs the getter chain, ending in the store's own get-or-create, which records
+    /// the use under `label`.
+    private func resolve(_ request: GetterRequest, getter: CustomGetter?, label: String) throws -> any AnyVariable {
         let base: (GetterRequest) throws -> any AnyVariable = { r in
             switch r.dtype {
             case .float32: return try self.getOrCreate(r, Float.self, label: label)
