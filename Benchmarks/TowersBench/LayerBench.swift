@@ -10,7 +10,7 @@ enum LayerBench {
         let (batch, fin, fout) = (128, 784, 512)
         let store = VariableStore(seed: 0)
         let dense = Dense<Float>(units: fout)
-        let x = Tensor<Float>.randomUniform([batch, fin], seed: 1).requiringGradient()
+        let x = try Tensor<Float>.randomUniform([batch, fin], seed: 1).requiringGradient()
         let reps = quick ? 2 : 7, calls = quick ? 2 : 20
         let seconds = try timePerCall(repetitions: reps, callsPerRepetition: calls) {
             try store.asDefault { try dense(x).sum().backward() }
@@ -45,7 +45,7 @@ enum LayerBench {
         let batch = quick ? 4 : 32
         let store = VariableStore(seed: 0)
         let conv = Conv2D<Float>(filters: 64, kernelSize: (3, 3), padding: .same)
-        let x = Tensor<Float>.randomUniform([batch, 28, 28, 32], seed: 1)
+        let x = try Tensor<Float>.randomUniform([batch, 28, 28, 32], seed: 1)
         let seconds = try timePerCall(repetitions: quick ? 2 : 5, callsPerRepetition: quick ? 1 : 3, warmup: 1) {
             try store.asDefault { try conv(x).sum().backward() }
         }
@@ -66,7 +66,7 @@ enum LayerBench {
         let (steps, batch, units) = (quick ? 5 : 20, 32, 256)
         let store = VariableStore(seed: 0)
         let cell = LSTMCell<Float>(units: units)
-        let inputs = (0..<steps).map { Tensor<Float>.randomUniform([batch, units], seed: UInt64($0)) }
+        let inputs = try (0..<steps).map { try Tensor<Float>.randomUniform([batch, units], seed: UInt64($0)) }
         let seconds = try timePerCall(repetitions: quick ? 2 : 5, callsPerRepetition: quick ? 1 : 5, warmup: 1) {
             try store.asDefault {
                 let (outputs, _) = try unroll(cell, over: inputs, initialState: cell.zeroState(batchSize: batch))

@@ -5,9 +5,9 @@ import Towers
 /// Workload 1: an n×n×n matmul through `Tensor.matmul` beside a direct
 /// `cblas_sgemm` on the same data, in the same process.
 enum MatmulBench {
-    static func run(n: Int, quick: Bool) -> BenchResult {
-        let a = Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 1)
-        let b = Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 2)
+    static func run(n: Int, quick: Bool) throws -> BenchResult {
+        let a = try Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 1)
+        let b = try Tensor<Float>.randomUniform([n, n], lower: -1, upper: 1, seed: 2)
         var c = [Float](repeating: 0, count: n * n)
         let calls = Swift.max(1, (quick ? 50_000_000 : 400_000_000) / (n * n * n))
         let reps = quick ? 3 : 15

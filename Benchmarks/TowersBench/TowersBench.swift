@@ -25,7 +25,7 @@ struct TowersBench: ParsableCommand {
         let selected = { (name: String) in filter.map { name.contains($0) } ?? true }
 
         let sizes = quick ? [256] : [256, 512, 1024, 2048]
-        for n in sizes where selected("matmul-\(n)") { results.append(MatmulBench.run(n: n, quick: quick)) }
+        for n in sizes where selected("matmul-\(n)") { results.append(try MatmulBench.run(n: n, quick: quick)) }
         for w in TrainingWorkload.all where selected(w.name) { results.append(try w.run(quick: quick)) }
         if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }

@@ -52,8 +52,8 @@ struct TrainingWorkload {
                 let labels = (0..<batch).map { $0 % 2 == 0 ? PairLabel.same : .different }
                 inputs.append(
                     (
-                        Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
-                        Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), labels
+                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
+                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), labels
                     ))
             }
         }

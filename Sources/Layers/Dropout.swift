@@ -27,7 +27,9 @@ public final class Dropout<Scalar: TensorScalar>: ScopedLayer {
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard training && rate > 0 else { return x }
         let keep = 1 - rate, scale = Scalar(1 / keep)
-        let mask = rng.withLock { r in Tensor<Scalar>.generate(x.shape) { _ in r.nextUniform() < keep ? scale : 0 } }
+        let mask = try rng.withLock { r in
+            try Tensor<Scalar>.generate(x.shape) { _ in r.nextUniform() < keep ? scale : 0 }
+        }
         return x * mask
     }
 }

@@ -54,7 +54,7 @@ public final class AvgPool2D<Scalar: TensorScalar>: ScopedLayer {
     }
 }
 
-private func pool<Scalar>(
+private func pool<Scalar: TensorScalar>(
     _ x: Tensor<Scalar>, poolSize: (Int, Int), strides: (Int, Int), padding: Padding, max: Bool
 ) throws -> Tensor<Scalar> {
     guard x.rank == 4 else { throw LayerError.shape("[batch, height, width, channels]", got: x.shape) }

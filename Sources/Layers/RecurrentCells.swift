@@ -14,8 +14,8 @@ public struct LSTMState<Scalar: TensorScalar>: Sendable {
     }
 
     /// Zeros for a batch of `batchSize`.
-    public static func zeros(batchSize: Int, units: Int) -> LSTMState {
-        LSTMState(cell: .zeros([batchSize, units]), hidden: .zeros([batchSize, units]))
+    public static func zeros(batchSize: Int, units: Int) throws(TensorError) -> LSTMState {
+        LSTMState(cell: try .zeros([batchSize, units]), hidden: try .zeros([batchSize, units]))
     }
 }
 
@@ -25,7 +25,7 @@ public protocol RecurrentCell<Scalar>: AnyObject, Sendable {
     associatedtype State
     var units: Int { get }
     /// The zero state for a batch.
-    func zeroState(batchSize: Int) -> State
+    func zeroState(batchSize: Int) throws -> State
     /// One step: `(output, new state)`.
     func callAsFunction(_ input: Tensor<Scalar>, state: State) throws -> (output: Tensor<Scalar>, state: State)
 }
@@ -57,7 +57,9 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
         self.name = name
     }
 
-    public func zeroState(batchSize: Int) -> LSTMState<Scalar> { .zeros(batchSize: batchSize, units: units) }
+    public func zeroState(batchSize: Int) throws -> LSTMState<Scalar> {
+        try .zeros(batchSize: batchSize, units: units)
+    }
 
     public func callAsFunction(
         _ x: Tensor<Scalar>, state: LSTMState<Scalar>
@@ -83,7 +85,7 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     /// One step from a zero state (so the cell fits the ``Layer`` registry): the output `h`.
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
-        try self(x, state: zeroState(batchSize: x.shape.first ?? 0)).output
+        try self(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
     }
 }
 
@@ -106,7 +108,7 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
         self.name = name
     }
 
-    public func zeroState(batchSize: Int) -> Tensor<Scalar> { .zeros([batchSize, units]) }
+    public func zeroState(batchSize: Int) throws -> Tensor<Scalar> { try .zeros([batchSize, units]) }
 
     public func callAsFunction(
         _ x: Tensor<Scalar>, state h: Tensor<Scalar>
@@ -136,7 +138,7 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     /// One step from a zero state: the new `h`.
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
-        try self(x, state: zeroState(batchSize: x.shape.first ?? 0)).output
+        try self(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
     }
 }
 

@@ -1,6 +1,6 @@
 import TowersCore
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Unfolds an NHWC input into the patch matrix of a convolution:
     /// `[B·OH·OW, kh·kw·C]`, row `(b, oy, ox)`, column `(ky·kw + kx)·C + c`, zeros
     /// for padding. Its gradient folds back (col2im), accumulating overlaps.

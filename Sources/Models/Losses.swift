@@ -50,8 +50,9 @@ public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int
         "softmaxCrossEntropy: \(labels.count) labels for logits of shape \(logits.shape)")
     let classes = logits.shape[1]
     precondition(labels.allSatisfy { $0 >= 0 && $0 < classes }, "softmaxCrossEntropy: labels must be in 0..<\(classes)")
-    let oneHot = Tensor<T>.zeros(logits.shape)
-    for (i, label) in labels.enumerated() { oneHot[i, label] = 1 }
+    var hot = [T](repeating: 0, count: logits.count)
+    for (i, label) in labels.enumerated() { hot[i * classes + label] = 1 }
+    let oneHot = Tensor<T>(validShape: logits.shape, scalars: hot)
     return -(logits.logSoftmax() * oneHot).sum() / T(Swift.max(labels.count, 1))
 }
 

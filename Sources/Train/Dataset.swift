@@ -64,7 +64,7 @@ public struct Dataset: Sendable, Equatable {
 
     /// All features as a `Tensor<Float>` of shape `[count, featureCount]`.
     public func featureTensor() -> Tensor<Float> {
-        Tensor(shape: [count, featureCount], scalars: features)
+        Tensor(validShape: [count, featureCount], scalars: features)
     }
 
     /// The features of `rows` (in that order, repeats allowed) as a

@@ -111,7 +111,7 @@ public struct PairBatch: Sendable, Equatable {
     /// let y = batch.targets(as: Double.self)
     /// ```
     public func targets<T: TensorScalar>(as type: T.Type, same: T = 1, different: T = 0) -> Tensor<T> {
-        Tensor(shape: [labels.count], scalars: labels.map { $0.target(same: same, different: different) })
+        Tensor(labels.map { $0.target(same: same, different: different) })
     }
 
     /// The labels as a `[count]` `Float` tensor of targets.

@@ -67,16 +67,12 @@ public final class SGD {
         for v in variables ?? store.trainableVariables where slots[ObjectIdentifier(v)] == nil {
             slots[ObjectIdentifier(v)] = try store.variableScope(VariableScope.root, reuse: .autoReuse) {
                 try store.variableScope(v.name) { () throws -> any AnyVariable in
-                    switch v.dtype {
-                    case .float32:
-                        return try store.getVariable(
-                            "Momentum", shape: v.shape, dtype: Float.self, initializer: .zeros, trainable: false)
-                            as Variable<Float>
-                    case .float64:
-                        return try store.getVariable(
-                            "Momentum", shape: v.shape, dtype: Double.self, initializer: .zeros, trainable: false)
-                            as Variable<Double>
+                    func slot<T: TensorElement>(_: T.Type) throws -> any AnyVariable {
+                        try store.getVariable(
+                            "Momentum", shape: v.shape, dtype: T.self, initializer: .zeros, trainable: false)
+                            as Variable<T>
                     }
+                    return try slot(v.dtype.elementType)
                 }
             }
         }

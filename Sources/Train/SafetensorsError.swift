@@ -10,7 +10,7 @@ public import TowersCore
 /// do {
 ///     _ = try SafetensorsFile.read(from: url)
 /// } catch let error as SafetensorsError {
-///     print(error)   // "/tmp/w.safetensors: tensor 'dense/kernel': unsupported dtype 'F16' ..."
+///     print(error)   // "/tmp/w.safetensors: tensor 'dense/kernel': unsupported dtype 'U8' ..."
 /// }
 /// ```
 public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -79,7 +79,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
         case .invalidField(let file, let tensor, let field, let reason):
             return "\(file): tensor '\(tensor)': \"\(field)\" \(reason)"
         case .unsupportedDType(let file, let tensor, let dtype):
-            return "\(file): tensor '\(tensor)': unsupported dtype '\(dtype)' (Towers reads F32 and F64)"
+            return
+                "\(file): tensor '\(tensor)': unsupported dtype '\(dtype)' (Towers reads F32, F64, F16, BF16, I32, I64 and BOOL)"
         case .sizeMismatch(let file, let tensor, let shape, let dtype, let expectedBytes, let actualBytes):
             return "\(file): tensor '\(tensor)': shape \(shape) of \(dtype.safetensorsName) needs \(expectedBytes) "
                 + "bytes, but its data_offsets span \(actualBytes)"

@@ -52,7 +52,7 @@ public struct AnyTensorData: Sendable, Equatable {
     /// ```swift
     /// let entry = AnyTensorData(Tensor<Double>.ones([3]))   // F64, shape [3]
     /// ```
-    public init<T: TensorScalar>(_ tensor: Tensor<T>) {
+    public init<T: TensorElement>(_ tensor: Tensor<T>) {
         dtype = T.dtype
         shape = tensor.shape
         var data = tensor.withUnsafeBufferPointer { Data(buffer: $0) }
@@ -65,8 +65,9 @@ public struct AnyTensorData: Sendable, Equatable {
     /// ```swift
     /// let entry = AnyTensorData(shape: [2], scalars: [Float(0.5), 1.5])
     /// ```
-    public init<T: TensorScalar>(shape: [Int], scalars: [T]) {
-        self.init(Tensor(shape: shape, scalars: scalars))
+    /// - Throws: ``TensorError`` when the count of `scalars` does not fit `shape`.
+    public init<T: TensorElement>(shape: [Int], scalars: [T]) throws {
+        self.init(try Tensor(shape: shape, scalars: scalars))
     }
 
     /// The entry as a new `Tensor<T>` (a copy, not requiring gradients).
@@ -77,11 +78,22 @@ public struct AnyTensorData: Sendable, Equatable {
     /// - Throws: ``SafetensorsError/dtypeMismatch(tensor:expected:found:)`` if the
     ///   entry's dtype is not `T.dtype` (no silent conversion; see
     ///   ``converted(to:)``).
-    public func tensor<T: TensorScalar>(as type: T.Type = T.self) throws -> Tensor<T> {
+    public func tensor<T: TensorElement>(as type: T.Type = T.self) throws -> Tensor<T> {
         guard dtype == T.dtype, MemoryLayout<T>.size == dtype.byteSize else {
             throw SafetensorsError.dtypeMismatch(tensor: nil, expected: T.dtype, found: dtype)
         }
+        return rawTensor(as: T.self)
+    }
+
+    /// The bytes as a `Tensor<T>`; `T.dtype` must be ``dtype``.
+    private func rawTensor<T: TensorElement>(as _: T.Type) -> Tensor<T> {
         let n = count
+        if dtype == .bool {
+            // Any non-zero byte is true (as numpy reads it); copying other bytes
+            // into a Swift `Bool` would give it an invalid representation.
+            let values = bytes.map { ($0 != 0) as Bool }
+            return Tensor<Bool>(validShape: shape, scalars: values) as! Tensor<T>
+        }
         let storage = TensorStorage<T>(uninitializedCount: n)
         let destination = UnsafeMutableRawBufferPointer(start: storage.base, count: n * MemoryLayout<T>.size)
         bytes.withUnsafeBytes { source in
@@ -94,20 +106,22 @@ public struct AnyTensorData: Sendable, Equatable {
     /// The elements as `[T]` in row-major order.
     ///
     /// - Throws: ``SafetensorsError/dtypeMismatch(tensor:expected:found:)`` if the dtype differs.
-    public func scalars<T: TensorScalar>(as type: T.Type = T.self) throws -> [T] {
+    public func scalars<T: TensorElement>(as type: T.Type = T.self) throws -> [T] {
         try tensor(as: T.self).scalars
     }
 
-    /// The entry as a `Tensor<T>`, converting F32 ↔ F64 when the dtypes differ.
+    /// The entry as a `Tensor<T>`, converting between element types when the
+    /// dtypes differ (as ``Tensor/converted(to:)`` does).
     ///
     /// ```swift
     /// let asDouble: Tensor<Double> = entry.converted(to: Double.self)
     /// ```
-    public func converted<T: TensorScalar>(to type: T.Type) -> Tensor<T> {
-        switch dtype {
-        case .float32: return (try! tensor(as: Float.self)).converted(to: T.self)
-        case .float64: return (try! tensor(as: Double.self)).converted(to: T.self)
+    public func converted<T: TensorElement>(to type: T.Type) -> Tensor<T> {
+        func convert<S: TensorElement>(_: S.Type) -> Tensor<T> {
+            // The byte count matches the shape and dtype (checked on creation).
+            rawTensor(as: S.self).converted(to: T.self)
         }
+        return convert(dtype.elementType)
     }
 }
 

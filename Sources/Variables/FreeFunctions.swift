@@ -16,7 +16,7 @@ func currentStore(for name: String) throws(VariableError) -> VariableStore {
 /// ```
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-public func getVariable<T: TensorScalar>(
+public func getVariable<T: TensorElement>(
     _ name: String, shape: [Int]? = nil, dtype: T.Type = T.self, initializer: Initializer? = nil,
     initialValue: Tensor<T>? = nil, trainable: Bool? = nil, regularizer: Regularizer? = nil,
     customGetter: CustomGetter? = nil
@@ -37,7 +37,7 @@ public func getVariable(
 }
 
 /// `variable(_:name:)` on the current task's store.
-public func variable<T: TensorScalar>(
+public func variable<T: TensorElement>(
     _ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true
 )
     throws -> Variable<T>

@@ -39,15 +39,31 @@ public struct Initializer: Sendable, CustomStringConvertible {
 
     public var description: String { name }
 
-    /// The values for `shape` as a tensor.
-    public func tensor<T: TensorScalar>(
+    /// The values for `shape` as a tensor, rounded to floating types; integer and
+    /// `Bool` tensors need values the type holds exactly (whole numbers in range; 0 or 1).
+    public func tensor<T: TensorElement>(
         _ shape: [Int], dtype: T.Type = T.self, rng: inout SeededRandom
     ) throws(InitializerFailure) -> Tensor<T> {
+        let n: Int
+        do { n = try validatedCount(shape, elementSize: MemoryLayout<T>.stride) } catch {
+            throw InitializerFailure(error.description)
+        }
         if let seed { rng = SeededRandom(seed: seed) }
         let values = try make(shape, &rng)
-        let n = shape.reduce(1, *)
         guard values.count == n else { throw InitializerFailure("it made \(values.count) values for \(n) elements") }
-        return Tensor<T>(shape: shape, scalars: values.map { T($0) })
+        var scalars: [T] = []
+        scalars.reserveCapacity(n)
+        for v in values {
+            if T.dtype.isFloatingPoint {
+                scalars.append(T(convertingFromDouble: v))
+                continue
+            }
+            guard let x = T(exactlyFromDouble: v) else {
+                throw InitializerFailure("Expected \(T.dtype.rawValue.lowercased()), but got \(v) of type 'float'.")
+            }
+            scalars.append(x)
+        }
+        return Tensor<T>(validShape: shape, scalars: scalars)
     }
 
     // MARK: Constants

@@ -14,7 +14,7 @@ public protocol AnyVariable: AnyObject, Sendable, CustomStringConvertible {
     /// The number of elements.
     var parameterCount: Int { get }
     /// The value as a tensor of `T`, or `nil` when the element type differs.
-    func tensor<T: TensorScalar>(as type: T.Type) -> Tensor<T>?
+    func tensor<T: TensorElement>(as type: T.Type) -> Tensor<T>?
 }
 
 /// A named, persistent tensor: a model's weight or an optimizer's slot.
@@ -27,11 +27,12 @@ public protocol AnyVariable: AnyObject, Sendable, CustomStringConvertible {
 /// let w: Variable<Float> = try getVariable("kernel", shape: [64, 128])
 /// let y = x.matmul(w.value)
 /// ```
-public final class Variable<Scalar: TensorScalar>: AnyVariable, @unchecked Sendable {
+public final class Variable<Scalar: TensorElement>: AnyVariable, @unchecked Sendable {
     public let name: String
     public let key: String?
     public let trainable: Bool
-    /// The current value; `requiresGrad` is set for trainable variables. Updated in
+    /// The current value; `requiresGrad` is set for trainable variables of a
+    /// differentiable type (`Float`, `Double`). Updated in
     /// place by optimizers and checkpoint loading, so references stay valid.
     public let value: Tensor<Scalar>
 
@@ -40,7 +41,7 @@ public final class Variable<Scalar: TensorScalar>: AnyVariable, @unchecked Senda
         self.key = key
         self.trainable = trainable
         self.value = value
-        value.requiresGrad = trainable
+        value.requiresGrad = trainable && Scalar.dtype.isDifferentiable
     }
 
     public var shape: [Int] { value.shape }
@@ -49,7 +50,7 @@ public final class Variable<Scalar: TensorScalar>: AnyVariable, @unchecked Senda
     /// The accumulated gradient of ``value``, if any.
     public var gradient: Tensor<Scalar>? { value.grad }
 
-    public func tensor<T: TensorScalar>(as type: T.Type) -> Tensor<T>? { value as? Tensor<T> }
+    public func tensor<T: TensorElement>(as type: T.Type) -> Tensor<T>? { value as? Tensor<T> }
 
     public var description: String {
         "<Variable '\(name)' shape=\(shape) dtype=\(dtype)\(trainable ? "" : " non-trainable")>"

@@ -87,7 +87,7 @@ public final class VariableStore: Sendable {
     /// let a = try store.variable(Tensor<Float>(1), name: "firstvar")   // firstvar
     /// let b = try store.variable(Tensor<Float>(2), name: "firstvar")   // firstvar_1
     /// ```
-    public func variable<T: TensorScalar>(
+    public func variable<T: TensorElement>(
         _ initialValue: Tensor<T>, name: String? = nil, trainable: Bool = true
     )
         throws(VariableError) -> Variable<T>
@@ -104,7 +104,7 @@ public final class VariableStore: Sendable {
     }
 
     /// A scalar variable (TF's `tf.Variable(1.0, name: ...)`).
-    public func variable<T: TensorScalar>(
+    public func variable<T: TensorElement>(
         _ initialValue: T, name: String? = nil, trainable: Bool = true
     )
         throws(VariableError) -> Variable<T>
@@ -130,7 +130,7 @@ public final class VariableStore: Sendable {
     /// ```
     @_specialize(where T == Float)
     @_specialize(where T == Double)
-    public func getVariable<T: TensorScalar>(
+    public func getVariable<T: TensorElement>(
         _ name: String, shape: [Int]? = nil, dtype: T.Type = T.self, initializer: Initializer? = nil,
         initialValue: Tensor<T>? = nil, trainable: Bool? = nil, regularizer: Regularizer? = nil,
         customGetter: CustomGetter? = nil
@@ -145,7 +145,7 @@ public final class VariableStore: Sendable {
         if let initialValue {
             if shape != nil { throw VariableError.shapeWithInitialValue(key: key) }
             request.shape = initialValue.shape
-            request.initializer = .values(initialValue.scalars.map(Double.init))
+            request.initializer = .values(initialValue.scalars.map(\.doubleValue))
         }
         let found = try resolve(
             request, getter: customGetter ?? scope.customGetter, label: VariableUse.label ?? scope.name)
@@ -161,33 +161,27 @@ public final class VariableStore: Sendable {
         _ name: String, shape: [Int]? = nil, initializer: Initializer? = nil, trainable: Bool? = nil,
         regularizer: Regularizer? = nil, customGetter: CustomGetter? = nil
     ) throws -> any AnyVariable {
-        switch currentEntry().scope.dtype ?? .float32 {
-        case .float32:
-            return try getVariable(
-                name, shape: shape, dtype: Float.self, initializer: initializer, trainable: trainable,
-                regularizer: regularizer, customGetter: customGetter) as Variable<Float>
-        case .float64:
-            return try getVariable(
-                name, shape: shape, dtype: Double.self, initializer: initializer, trainable: trainable,
-                regularizer: regularizer, customGetter: customGetter) as Variable<Double>
+        let dtype = currentEntry().scope.dtype ?? .float32
+        func get<T: TensorElement>(_: T.Type) throws -> any AnyVariable {
+            try getVariable(
+                name, shape: shape, dtype: T.self, initializer: initializer, trainable: trainable,
+                regularizer: regularizer, customGetter: customGetter) as Variable<T>
         }
+        return try get(dtype.elementType)
     }
 
     /// Runs the getter chain, ending in the store's own get-or-create, which records
     /// the use under `label`.
     private func resolve(_ request: GetterRequest, getter: CustomGetter?, label: String) throws -> any AnyVariable {
         let base: (GetterRequest) throws -> any AnyVariable = { r in
-            switch r.dtype {
-            case .float32: return try self.getOrCreate(r, Float.self, label: label)
-            case .float64: return try self.getOrCreate(r, Double.self, label: label)
-            }
+            try self.getOrCreate(r, r.dtype.elementType, label: label)
         }
         guard let getter else { return try base(request) }
         return try getter(request, base)
     }
 
     /// The store's own getter: rules 10–16 of the scoping semantics, atomically.
-    private func getOrCreate<T: TensorScalar>(
+    private func getOrCreate<T: TensorElement>(
         _ r: GetterRequest, _: T.Type, label: String
     ) throws(VariableError)
         -> any AnyVariable
@@ -206,7 +200,7 @@ public final class VariableStore: Sendable {
             }
             if r.reuse == .reuse { throw .doesNotExist(key: r.key) }
             guard let shape = r.shape else { throw .missingShape(key: r.key) }
-            let initializer = r.initializer ?? .glorotUniform()
+            let initializer = r.initializer ?? (r.dtype.isFloatingPoint ? .glorotUniform() : .zeros)
             var rng = SeededRandom(seed: Self.seed(seed, key: r.key))
             let value: Tensor<T>
             do throws(InitializerFailure) {

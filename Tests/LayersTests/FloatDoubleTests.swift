@@ -12,8 +12,8 @@ struct FloatDoubleTests {
     func floatMatchesDouble(id: String) throws {
         let c = layerCase(id)
         let floatStore = VariableStore(seed: 9), doubleStore = VariableStore(seed: 9)
-        let xd: Tensor<Double> = c.input(seed: 31)
-        let xf: Tensor<Float> = c.input(seed: 31)
+        let xd: Tensor<Double> = try c.input(seed: 31)
+        let xf: Tensor<Float> = try c.input(seed: 31)
         expectClose(xf, xd, relative: 1e-7, absolute: 0, "the fixtures differ")
         let yf = try floatStore.asDefault { try c.apply(xf) }
         let yd = try doubleStore.asDefault { try c.apply(xd) }

@@ -48,7 +48,7 @@ struct GoldenNameTests {
     /// Builds the entry at the root of a fresh store, in `T`.
     static func build<T: TensorScalar>(_ c: LayerCase, _: T.Type) throws -> VariableStore {
         let store = VariableStore(seed: 1)
-        let x: Tensor<T> = c.input(seed: 1)
+        let x: Tensor<T> = try c.input(seed: 1)
         _ = try store.asDefault { try c.apply(x) }
         return store
     }

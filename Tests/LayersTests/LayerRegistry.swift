@@ -151,19 +151,19 @@ struct LayerCase: Sendable, CustomStringConvertible {
 
     /// A reproducible input: N(0, 1) samples, distinct values well apart for max
     /// pooling (no near-ties), or whole-number indices for the embedding.
-    func input<T: TensorScalar>(seed: UInt64, shape: [Int]? = nil) -> Tensor<T> {
+    func input<T: TensorScalar>(seed: UInt64, shape: [Int]? = nil) throws -> Tensor<T> {
         let shape = shape ?? inputShape
         if case .embedding = kind {
             var rng = SeededRandom(seed: seed)
-            return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in T(rng.nextInt(below: 6)) })
+            return try Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in T(rng.nextInt(below: 6)) })
         }
-        if case .maxPool = kind { return spreadValues(shape, seed: seed) }
+        if case .maxPool = kind { return try spreadValues(shape, seed: seed) }
         return Fixture.normal(shape, seed: seed)
     }
 
     /// The input rejected by ``invalidInputs`` entry `bad`.
-    func input<T: TensorScalar>(_ bad: InvalidInput) -> Tensor<T> {
-        if let values = bad.values { return Tensor(shape: bad.shape, scalars: values.map { T($0) }) }
+    func input<T: TensorScalar>(_ bad: InvalidInput) throws -> Tensor<T> {
+        if let values = bad.values { return try Tensor(shape: bad.shape, scalars: values.map { T($0) }) }
         return Fixture.normal(bad.shape, seed: 77)
     }
 }

@@ -134,7 +134,7 @@ struct DropoutTests {
         arguments: [0.1, 0.3, 0.5, 0.8])
     func trainingMask(rate: Double) throws {
         let dropout = Dropout<Float>(rate: rate, seed: 3)
-        let x = Tensor<Float>.ones([100, 100])
+        let x = try Tensor<Float>.ones([100, 100])
         let y = try VariableStore().asDefault { try dropout(x, training: true) }
         let zeros = y.scalars.filter { $0 == 0 }.count
         let fraction = Double(zeros) / 10_000
@@ -177,7 +177,7 @@ struct DropoutTests {
 
     @Test("the gradient passes through the kept inputs, scaled, and not the dropped ones")
     func gradient() throws {
-        let x = Tensor<Double>.ones([6, 7]).requiringGradient()
+        let x = try Tensor<Double>.ones([6, 7]).requiringGradient()
         let y = try VariableStore().asDefault { try Dropout<Double>(rate: 0.4, seed: 5)(x, training: true) }
         y.sum().backward()
         let g = try #require(x.grad)

@@ -18,7 +18,7 @@ struct RegistryGradientTests {
     func gradientsMatchFiniteDifferences(id: String) throws {
         let c = layerCase(id)
         let store = VariableStore(seed: 3)
-        let x: Tensor<Double> = c.input(seed: 21)
+        let x: Tensor<Double> = try c.input(seed: 21)
         func loss(_ x: Tensor<Double>) throws -> Tensor<Double> { weightedSum(try inTower(store) { try c.apply(x) }) }
         try expectLayerGradientsCorrect(inputs: c.differentiableInput ? [x] : [], store: store, id) { xs in
             try loss(xs.first ?? x)
@@ -34,7 +34,7 @@ struct RegistryGradientTests {
     func towersCoreCheckGradients(id: String) throws {
         let c = layerCase(id)
         let store = VariableStore(seed: 3)
-        let x: Tensor<Double> = c.input(seed: 21)
+        let x: Tensor<Double> = try c.input(seed: 21)
         func loss(_ x: Tensor<Double>) throws -> Tensor<Double> { weightedSum(try inTower(store) { try c.apply(x) }) }
         _ = try loss(x)
         let result = checkGradients(at: [x], epsilon: 1e-5) { xs in (try? loss(xs[0])) ?? Tensor(.nan) }
@@ -43,10 +43,10 @@ struct RegistryGradientTests {
 
     /// The checker fails on a wrong gradient (so the tests above can fail).
     @Test("the finite-difference checker catches a wrong gradient")
-    func checkerCatchesErrors() {
+    func checkerCatchesErrors() throws {
         let w: Tensor<Double> = Fixture.normal([3, 2], seed: 5)
-        let right = Tensor<Double>(shape: [3, 2], scalars: w.scalars.map { 3 * $0 * $0 })
-        let wrong = Tensor<Double>(shape: [3, 2], scalars: w.scalars.map { 3 * $0 * $0 * 1.000_01 })
+        let right = try Tensor<Double>(shape: [3, 2], scalars: w.scalars.map { 3 * $0 * $0 })
+        let wrong = try Tensor<Double>(shape: [3, 2], scalars: w.scalars.map { 3 * $0 * $0 * 1.000_01 })
         let loss = { w.scalars.reduce(0) { $0 + $1 * $1 * $1 } }
         #expect(finiteDifferenceCheck(w, analytic: right, loss: loss).maxRelativeError < 1e-9)
         #expect(finiteDifferenceCheck(w, analytic: wrong, loss: loss).maxRelativeError > 5e-6)

@@ -20,7 +20,7 @@ struct ShapeErrorTests {
                 let store = VariableStore()
                 if prebuilt { _ = try inTower(store) { try c.apply(c.input(seed: 1) as Tensor<Float>) } }
                 let before = store.allVariables
-                let x: Tensor<Float> = c.input(bad)
+                let x: Tensor<Float> = try c.input(bad)
                 let error = thrownError { _ = try inTower(store) { try c.apply(x) } }
                 guard let error else { continue }
                 guard let layerError = error as? LayerError else {

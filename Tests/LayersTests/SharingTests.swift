@@ -24,7 +24,7 @@ struct SharingTests {
         let c = layerCase(id)
         let store = VariableStore(seed: 4)
         let first = VariableRecorder(), second = VariableRecorder()
-        let x1: Tensor<Double> = c.input(seed: 41), x2: Tensor<Double> = c.input(seed: 42)
+        let x1: Tensor<Double> = try c.input(seed: 41), x2: Tensor<Double> = try c.input(seed: 42)
         let y1 = try inTower(store, customGetter: first.getter) { try c.apply(x1, names: naming) }
         let created = store.allVariables
         let y2 = try inTower(store, customGetter: second.getter) { try c.apply(x2, names: naming) }
@@ -51,7 +51,7 @@ struct SharingTests {
     func gradientsAdd(id: String, naming: Naming) throws {
         let c = layerCase(id)
         let store = VariableStore(seed: 4)
-        let x1: Tensor<Double> = c.input(seed: 41), x2: Tensor<Double> = c.input(seed: 42)
+        let x1: Tensor<Double> = try c.input(seed: 41), x2: Tensor<Double> = try c.input(seed: 42)
         func tower1() throws -> Tensor<Double> {
             weightedSum(try inTower(store) { try c.apply(x1, names: naming) }, seed: 11)
         }
@@ -61,14 +61,14 @@ struct SharingTests {
         // Both towers in one loss.
         try (tower1() + tower2()).backward()
         let variables = doubleVariables(store)
-        let joint = gradientCopies(variables)
+        let joint = try gradientCopies(variables)
         zeroGradients(variables)
         // Each tower alone.
         try tower1().backward()
-        let g1 = gradientCopies(variables)
+        let g1 = try gradientCopies(variables)
         zeroGradients(variables)
         try tower2().backward()
-        let g2 = gradientCopies(variables)
+        let g2 = try gradientCopies(variables)
 
         #expect(doubleVariables(store).count == variables.count)
         for (i, v) in variables.enumerated() {
@@ -122,7 +122,7 @@ struct SharingTests {
     func trapNames() throws {
         let store = VariableStore()
         let c = layerCase("dense")
-        let x: Tensor<Float> = c.input(seed: 1)
+        let x: Tensor<Float> = try c.input(seed: 1)
         try inTower(store) {
             _ = try c.apply(x)
             _ = try c.apply(x)
@@ -144,7 +144,7 @@ struct SharingTests {
     func secondTowerWithoutReuse() throws {
         let store = VariableStore()
         let c = layerCase("dense")
-        let x: Tensor<Float> = c.input(seed: 1)
+        let x: Tensor<Float> = try c.input(seed: 1)
         _ = try inTower(store, reuse: nil) { try c.apply(x) }
         let error = thrownError { _ = try inTower(store, reuse: nil) { try c.apply(x) } }
         #expect(error as? VariableError == .alreadyExists(key: "tower/dense/kernel"))

@@ -27,8 +27,8 @@ func doubleVariables(_ store: VariableStore, trainableOnly: Bool = true) -> [Var
 }
 
 /// Copies of the current gradients of `variables` (zeros where there is none).
-func gradientCopies<T: TensorScalar>(_ variables: [Variable<T>]) -> [Tensor<T>] {
-    variables.map { $0.value.grad?.copy() ?? .zeros($0.shape) }
+func gradientCopies<T: TensorScalar>(_ variables: [Variable<T>]) throws -> [Tensor<T>] {
+    try variables.map { try $0.value.grad?.copy() ?? .zeros($0.shape) }
 }
 
 /// Resets the gradients of `variables`.
@@ -87,12 +87,12 @@ func thrownError(sourceLocation: SourceLocation = #_sourceLocation, _ body: () t
 /// Distinct values at least `spacing` apart, in random order, centred on 0: an
 /// input whose max-pooling windows have no near-ties, so finite differences do
 /// not cross a kink.
-func spreadValues<T: TensorScalar>(_ shape: [Int], spacing: Double = 0.05, seed: UInt64) -> Tensor<T> {
+func spreadValues<T: TensorScalar>(_ shape: [Int], spacing: Double = 0.05, seed: UInt64) throws -> Tensor<T> {
     let n = shape.reduce(1, *)
     var rng = SeededRandom(seed: seed)
     var values = (0..<n).map { (Double($0) - Double(n - 1) / 2) * spacing }
     values.shuffle(using: &rng)
-    return Tensor(shape: shape, scalars: values.map { T($0) })
+    return try Tensor(shape: shape, scalars: values.map { T($0) })
 }
 
 // MARK: Finite differences

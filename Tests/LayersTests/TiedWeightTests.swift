@@ -201,7 +201,7 @@ struct TiedWeightTests {
         // A manual unroll in which each step has its own copy of the weights.
         let kernels = (0..<5).map { _ in kernel.value.copy().requiringGradient() }
         let biases = (0..<5).map { _ in bias.value.copy().requiringGradient() }
-        var state = (h: Tensor<Double>.zeros([3, 4]), c: Tensor<Double>.zeros([3, 4]))
+        var state = (h: try Tensor<Double>.zeros([3, 4]), c: try Tensor<Double>.zeros([3, 4]))
         var manual: [Tensor<Double>] = []
         for t in 0..<5 {
             state = Self.lstmStep(xs[t], h: state.h, c: state.c, kernel: kernels[t], bias: biases[t])
@@ -243,7 +243,7 @@ struct TiedWeightTests {
         loss(outputs).backward()
 
         let copies = (0..<4).map { _ in weights.map { $0.value.copy().requiringGradient() } }
-        var h = Tensor<Double>.zeros([2, 3])
+        var h = try Tensor<Double>.zeros([2, 3])
         var manual: [Tensor<Double>] = []
         for t in 0..<4 {
             let (wg, bg, wc, bc) = (copies[t][0], copies[t][1], copies[t][2], copies[t][3])

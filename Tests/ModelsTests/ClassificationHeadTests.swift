@@ -10,13 +10,13 @@ struct ClassificationHeadTests {
     static let classes = 3
 
     /// 30 points in 4-D around three class centres.
-    static func data() -> (Tensor<Double>, [Int]) {
+    static func data() throws -> (Tensor<Double>, [Int]) {
         let centres: Tensor<Double> = Fixture.normal([classes, TestTower.inputSize], standardDeviation: 2, seed: 11)
         let noise: Tensor<Double> = Fixture.normal([30, TestTower.inputSize], standardDeviation: 0.3, seed: 12)
         let labels = (0..<30).map { $0 % classes }
         let c = centres.scalars, e = noise.scalars, d = TestTower.inputSize
         let x = (0..<30).flatMap { r in (0..<d).map { c[labels[r] * d + $0] + e[r * d + $0] } }
-        return (Tensor(shape: [30, d], scalars: x), labels)
+        return (try Tensor(shape: [30, d], scalars: x), labels)
     }
 
     @Test("predict gives one class per row: the argmax of the logits")
@@ -24,7 +24,7 @@ struct ClassificationHeadTests {
         let store = VariableStore(seed: 1)
         let towers = TestTower.towers(store)
         let head = ClassificationHead<Double>(classes: 4)
-        let (x, _) = Self.data()
+        let (x, _) = try Self.data()
         let embedding = try towers.embed(x)
         let (logits, predicted) = try store.asDefault { (try head(embedding), try head.predict(embedding)) }
         #expect(logits.shape == [30, 4])
@@ -46,7 +46,7 @@ struct ClassificationHeadTests {
         let store = VariableStore(seed: 2)
         let towers = TestTower.towers(store)
         let head = ClassificationHead<Double>(classes: Self.classes)
-        let (x, labels) = Self.data()
+        let (x, labels) = try Self.data()
         func loss() throws -> Tensor<Double> {
             let embedding = try towers(x)
             return softmaxCrossEntropy(logits: try store.asDefault { try head(embedding) }, labels: labels)

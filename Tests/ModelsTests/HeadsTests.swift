@@ -6,8 +6,8 @@ import TowersCore
 @Suite("Distance heads")
 struct HeadsTests {
     // Rows: a 3-4-5 triangle offset, equal rows, and a perpendicular pair.
-    let a = Tensor<Double>([[1, 2, 3], [0.5, -1, 2], [1, 0, 0], [1, 1, 0]])
-    let b = Tensor<Double>([[4, 6, 3], [0.5, -1, 2], [0, 2, 0], [-2, -2, 0]])
+    let a = Tensor<Double>([1, 2, 3, 0.5, -1, 2, 1, 0, 0, 1, 1, 0]).reshaped([4, 3])
+    let b = Tensor<Double>([4, 6, 3, 0.5, -1, 2, 0, 2, 0, -2, -2, 0]).reshaped([4, 3])
 
     @Test("squaredDistance is Σ(a − b)² per row")
     func squaredDistanceValues() {

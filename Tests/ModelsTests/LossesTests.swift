@@ -6,7 +6,9 @@ import TowersCore
 
 /// Rows `a` (random) and `b = a + dᵢ·uᵢ` with `uᵢ` a random unit vector: pairs at
 /// chosen Euclidean distances.
-func pairsAtDistances(_ distances: [Double], dimension: Int = 3, seed: UInt64) -> (Tensor<Double>, Tensor<Double>) {
+func pairsAtDistances(
+    _ distances: [Double], dimension: Int = 3, seed: UInt64
+) throws -> (Tensor<Double>, Tensor<Double>) {
     let n = distances.count
     let a: Tensor<Double> = Fixture.normal([n, dimension], seed: seed)
     let u: Tensor<Double> = Fixture.normal([n, dimension], seed: seed &+ 1)
@@ -17,7 +19,7 @@ func pairsAtDistances(_ distances: [Double], dimension: Int = 3, seed: UInt64) -
         let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
         for j in 0..<dimension { b[r * dimension + j] += distances[r] * us[r * dimension + j] / norm }
     }
-    return (a, Tensor(shape: [n, dimension], scalars: b))
+    return (a, try Tensor(shape: [n, dimension], scalars: b))
 }
 
 /// Row-wise Euclidean distances by a naive loop.
@@ -44,8 +46,8 @@ struct LossesTests {
     }
 
     @Test("contrastive loss: values match the formula")
-    func contrastiveValues() {
-        let (a, b) = pairsAtDistances(Self.contrastiveDistances, seed: 1)
+    func contrastiveValues() throws {
+        let (a, b) = try pairsAtDistances(Self.contrastiveDistances, seed: 1)
         let d = rowDistances(a, b)
         expectClose(d, Self.contrastiveDistances, relative: 1e-12, absolute: 1e-12)
         for margin in [1.0, 2.0] {
@@ -62,8 +64,8 @@ struct LossesTests {
     }
 
     @Test("contrastive loss: the labels are per row, not swapped")
-    func contrastiveLabelsPerRow() {
-        let (a, b) = pairsAtDistances([0.5, 2.0], seed: 2)
+    func contrastiveLabelsPerRow() throws {
+        let (a, b) = try pairsAtDistances([0.5, 2.0], seed: 2)
         let sameFirst = contrastiveLoss(a, b, labels: [.same, .different]).scalar
         let differentFirst = contrastiveLoss(a, b, labels: [.different, .same]).scalar
         expectClose(sameFirst, 0.25 / 2, relative: 1e-8, absolute: 1e-9)
@@ -71,14 +73,14 @@ struct LossesTests {
     }
 
     @Test("contrastive convention: a same pair at distance 0 costs nothing; a different pair at ≥ margin costs nothing")
-    func contrastiveConvention() {
-        let x = Tensor<Double>([[0.3, -1.2, 2.0]])
+    func contrastiveConvention() throws {
+        let x = try Tensor<Double>([[0.3, -1.2, 2.0]])
         #expect(contrastiveLoss(x, x.copy(), labels: [.same], margin: 1).scalar == 0)
         // A same pair pays for its distance: d = 2 costs d² = 4.
-        let far = Tensor<Double>([[2.3, -1.2, 2.0]])
+        let far = try Tensor<Double>([[2.3, -1.2, 2.0]])
         expectClose(contrastiveLoss(x, far, labels: [.same], margin: 1).scalar, 4, relative: 1e-12)
         // A different pair at or beyond the margin is free; inside it, it pays (m − d)².
-        let atMargin = Tensor<Double>([[1.3, -1.2, 2.0]])
+        let atMargin = try Tensor<Double>([[1.3, -1.2, 2.0]])
         #expect(contrastiveLoss(x, atMargin, labels: [.different], margin: 1).scalar == 0)
         #expect(contrastiveLoss(x, far, labels: [.different], margin: 1).scalar == 0)
         #expect(contrastiveLoss(x, far, labels: [.different], margin: 2).scalar == 0)
@@ -92,8 +94,8 @@ struct LossesTests {
     }
 
     @Test("contrastive loss: gradients match finite differences (pairs inside and beyond the margin)")
-    func contrastiveGradients() {
-        let (a, b) = pairsAtDistances(Self.contrastiveDistances, seed: 3)
+    func contrastiveGradients() throws {
+        let (a, b) = try pairsAtDistances(Self.contrastiveDistances, seed: 3)
         let d = rowDistances(a, b)
         let margin = 1.0
         let different = zip(d, Self.contrastiveLabels).filter { $0.1 == .different }.map(\.0)
@@ -126,17 +128,17 @@ struct LossesTests {
         (0.5, 2.0), (1.5, 0.8), (0.3, 0.9), (2.0, 1.0), (0.2, 1.6), (1.1, 1.4),
     ]
 
-    static func triplets(seed: UInt64) -> (Tensor<Double>, Tensor<Double>, Tensor<Double>) {
-        let (a, p) = pairsAtDistances(tripletDistances.map(\.0), seed: seed)
-        let (a2, n0) = pairsAtDistances(tripletDistances.map(\.1), seed: seed &+ 10)
+    static func triplets(seed: UInt64) throws -> (Tensor<Double>, Tensor<Double>, Tensor<Double>) {
+        let (a, p) = try pairsAtDistances(tripletDistances.map(\.0), seed: seed)
+        let (a2, n0) = try pairsAtDistances(tripletDistances.map(\.1), seed: seed &+ 10)
         // n = a + (n0 − a2): the same offsets, from a.
         let n = withoutGradients { a + (n0 - a2) }
         return (a, p, n)
     }
 
     @Test("triplet margin loss: values match mean(max(0, d(a,p) − d(a,n) + m))")
-    func tripletValues() {
-        let (a, p, n) = Self.triplets(seed: 4)
+    func tripletValues() throws {
+        let (a, p, n) = try Self.triplets(seed: 4)
         let dp = rowDistances(a, p), dn = rowDistances(a, n)
         expectClose(dn, Self.tripletDistances.map(\.1), relative: 1e-12, absolute: 1e-12)
         for margin in [1.0, 0.5] {
@@ -153,8 +155,8 @@ struct LossesTests {
     }
 
     @Test("triplet margin loss: gradients match finite differences (away from the kink)")
-    func tripletGradients() {
-        let (a, p, n) = Self.triplets(seed: 5)
+    func tripletGradients() throws {
+        let (a, p, n) = try Self.triplets(seed: 5)
         let margins = Self.tripletDistances.map { $0.0 - $0.1 + 1 }
         #expect(margins.allSatisfy { Swift.abs($0) > 0.1 })
         #expect(margins.contains { $0 < 0 } && margins.contains { $0 > 0 })
@@ -167,8 +169,8 @@ struct LossesTests {
     // MARK: Cross-entropy
 
     @Test("softmax cross-entropy: values match −log softmax by hand")
-    func crossEntropyValues() {
-        let logits = Tensor<Double>([[1, 2, 3], [1, 1, 1], [0, -1, 5]])
+    func crossEntropyValues() throws {
+        let logits = try Tensor<Double>([[1, 2, 3], [1, 1, 1], [0, -1, 5]])
         let labels = [2, 0, 1]
         let rows = logits.scalars
         var total = 0.0
@@ -184,9 +186,9 @@ struct LossesTests {
         expectClose(
             softmaxCrossEntropy(logits: logits.slice(1..<2), labels: [2]).scalar, Foundation.log(3.0), relative: 1e-12)
         // Large logits stay finite (log-sum-exp is stabilised).
-        let big = softmaxCrossEntropy(logits: Tensor<Double>([[1000, 0]]), labels: [1]).scalar
+        let big = softmaxCrossEntropy(logits: try Tensor<Double>([[1000, 0]]), labels: [1]).scalar
         expectClose(big, 1000, relative: 1e-12)
-        let bigFloat = softmaxCrossEntropy(logits: Tensor<Float>([[1000, 0]]), labels: [0]).scalar
+        let bigFloat = softmaxCrossEntropy(logits: try Tensor<Float>([[1000, 0]]), labels: [0]).scalar
         #expect(bigFloat.isFinite && bigFloat >= 0 && bigFloat < 1e-6)
     }
 
@@ -213,8 +215,8 @@ struct LossesTests {
 
     @Test("mean squared error: values and gradients")
     func meanSquaredErrorValuesAndGradients() throws {
-        let p = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
-        let t = Tensor<Double>([[1, 0, 3.5], [2, 5, 9]])
+        let p = try Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+        let t = try Tensor<Double>([[1, 0, 3.5], [2, 5, 9]])
         let loss = meanSquaredError(p, t)
         #expect(loss.shape == [])
         expectClose(loss.scalar, (0 + 4 + 0.25 + 4 + 0 + 9) / 6.0, relative: 1e-12)

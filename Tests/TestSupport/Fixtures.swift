@@ -49,7 +49,7 @@ public enum Fixture {
 
     private static func make<S: TensorScalar>(_ shape: [Int], _ value: (Int) -> Double) -> Tensor<S> {
         let n = shape.reduce(1, *)
-        return Tensor<S>(shape: shape, scalars: (0..<n).map { S(value($0)) })
+        return Tensor<S>(validShape: shape, scalars: (0..<n).map { S(value($0)) })
     }
 }
 

@@ -3,9 +3,11 @@ public import TowersCore
 
 /// The gradients of the one-element result of `f` with respect to each of
 /// `inputs`, computed on fresh copies (the inputs themselves are not changed).
-public func gradients<S: TensorScalar>(at inputs: [Tensor<S>], of f: ([Tensor<S>]) -> Tensor<S>) -> [Tensor<S>?] {
+public func gradients<S: TensorScalar>(
+    at inputs: [Tensor<S>], of f: ([Tensor<S>]) throws -> Tensor<S>
+) rethrows -> [Tensor<S>?] {
     let xs = inputs.map { $0.copy().requiringGradient() }
-    return TowersCore.gradients(of: f(xs), wrt: xs)
+    return TowersCore.gradients(of: try f(xs), wrt: xs)
 }
 
 /// Expects ``checkGradients(at:epsilon:_:)`` to find analytic and numeric
@@ -16,15 +18,15 @@ public func gradients<S: TensorScalar>(at inputs: [Tensor<S>], of f: ([Tensor<S>
 public func expectGradientsCorrect(
     at inputs: [Tensor<Double>], tolerance: Double = 1e-6, requireNonZero: Bool = true,
     _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-    _ f: ([Tensor<Double>]) -> Tensor<Double>
-) -> GradientCheckResult {
-    let result = checkGradients(at: inputs, f)
+    _ f: ([Tensor<Double>]) throws -> Tensor<Double>
+) rethrows -> GradientCheckResult {
+    let result = try checkGradients(at: inputs, f)
     let suffix = comment.map { " (\($0))" } ?? ""
     if !(result.maxRelativeError < tolerance) {
         Issue.record("gradient check failed: \(result)\(suffix)", sourceLocation: sourceLocation)
     }
     if requireNonZero {
-        for (i, g) in gradients(at: inputs, of: f).enumerated() where (g?.maxAbsolute ?? 0) < 1e-3 {
+        for (i, g) in try gradients(at: inputs, of: f).enumerated() where (g?.maxAbsolute ?? 0) < 1e-3 {
             Issue.record("input \(i) receives no gradient\(suffix)", sourceLocation: sourceLocation)
         }
     }
@@ -44,12 +46,12 @@ public func expectGradientsCorrect(
 public func expectFloatGradientsMatchDouble(
     at inputs: [Tensor<Double>], relative: Double = 1e-5, absolute: Double = 1e-5,
     _ comment: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-    float: ([Tensor<Float>]) -> Tensor<Float>, double: ([Tensor<Double>]) -> Tensor<Double>
-) {
+    float: ([Tensor<Float>]) throws -> Tensor<Float>, double: ([Tensor<Double>]) throws -> Tensor<Double>
+) rethrows {
     let floats = inputs.map { $0.converted(to: Float.self) }
     let doubles = floats.map { $0.converted(to: Double.self) }
-    let gf = gradients(at: floats, of: float)
-    let gd = gradients(at: doubles, of: double)
+    let gf = try gradients(at: floats, of: float)
+    let gd = try gradients(at: doubles, of: double)
     let suffix = comment.map { " (\($0))" } ?? ""
     for (i, (f, d)) in zip(gf, gd).enumerated() {
         guard let f, let d else {

@@ -94,8 +94,8 @@ public func expectClose<A: TensorScalar, E: BinaryFloatingPoint>(
 
 extension Tensor {
     /// The elements converted to `Double`, row-major.
-    public var doubles: [Double] { scalars.map { Double($0) } }
+    public var doubles: [Double] { scalars.map(\.doubleValue) }
 
     /// The largest absolute element (0 for an empty tensor).
-    public var maxAbsolute: Double { scalars.reduce(0) { Swift.max($0, Swift.abs(Double($1))) } }
+    public var maxAbsolute: Double { scalars.reduce(0) { Swift.max($0, Swift.abs($1.doubleValue)) } }
 }

@@ -43,11 +43,11 @@ import TowersCore
         }
     }
 
-    @Test func gradientsOfLeavesMatchBackwardAndLeaveTheirGradUnchanged() {
+    @Test func gradientsOfLeavesMatchBackwardAndLeaveTheirGradUnchanged() throws {
         let x: Tensor<Double> = Fixture.normal([4, 3], seed: 167)
         let w: Tensor<Double> = Fixture.normal([3, 2], seed: 168).requiringGradient()
         let b: Tensor<Double> = Fixture.normal([2], seed: 169).requiringGradient()
-        let previous = Tensor<Double>.filled([3, 2], with: 7)
+        let previous = try Tensor<Double>.filled([3, 2], with: 7)
         w.grad = previous
         let g = gradients(of: weightedSum((x.matmul(w) + b).sigmoid()), wrt: [w, b])
         #expect(w.grad === previous)
@@ -110,13 +110,13 @@ import TowersCore
         #expect(z.node != nil)
     }
 
-    @Test func withoutGradientsRethrows() {
+    @Test func withoutGradientsRethrows() throws {
         struct Failure: Error {}
         #expect(throws: Failure.self) { try withoutGradients { throw Failure() } }
         #expect(GradientMode.isEnabled)
     }
 
-    @Test func backwardTwiceAccumulatesAndZeroGradResets() {
+    @Test func backwardTwiceAccumulatesAndZeroGradResets() throws {
         let x: Tensor<Double> = Fixture.normal([4, 3], seed: 178)
         let w: Tensor<Double> = Fixture.normal([3, 2], seed: 179).requiringGradient()
         func loss() -> Tensor<Double> { weightedSum(x.matmul(w).sigmoid()) }
@@ -131,10 +131,10 @@ import TowersCore
         #expect(w.grad!.scalars == once)
     }
 
-    @Test func backwardWithSeedOfNonScalarOutput() {
-        let x = Tensor<Double>([[1, 2, 3], [4, 5, 6]]).requiringGradient()
-        let w = Tensor<Double>([[2, -1, 0.5], [1, 3, -2]])
-        let seed = Tensor<Double>([[1, 0, 2], [-1, 1, 0.5]])
+    @Test func backwardWithSeedOfNonScalarOutput() throws {
+        let x = try Tensor<Double>([[1, 2, 3], [4, 5, 6]]).requiringGradient()
+        let w = try Tensor<Double>([[2, -1, 0.5], [1, 3, -2]])
+        let seed = try Tensor<Double>([[1, 0, 2], [-1, 1, 0.5]])
         (x * w).backward(seed: seed)
         #expect(x.grad?.scalars == [2, 0, 1, -1, 3, -1])
     }
@@ -146,7 +146,7 @@ import TowersCore
         #expect(s.grad?.shape == [])
     }
 
-    @Test func requiresGradPropagatesFromInputs() {
+    @Test func requiresGradPropagatesFromInputs() throws {
         let a = Tensor<Float>([1, 2]), b = Tensor<Float>([3, 4])
         #expect(!(a + b).requiresGrad)
         #expect((a + b).node == nil)
@@ -159,9 +159,9 @@ import TowersCore
     }
 
     /// A detached tensor is a constant: `Σ h·detach(h)` has gradient `detach(h)`, not `2h`.
-    @Test func detachedTensorsStopGradients() {
-        let x = Tensor<Double>([[1, 2]])
-        let w = Tensor<Double>([[3], [4]]).requiringGradient()
+    @Test func detachedTensorsStopGradients() throws {
+        let x = try Tensor<Double>([[1, 2]])
+        let w = try Tensor<Double>([[3], [4]]).requiringGradient()
         let h = x.matmul(w)  // [[11]]
         let d = h.detached()
         #expect(!d.requiresGrad)

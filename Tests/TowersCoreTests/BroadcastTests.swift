@@ -45,8 +45,8 @@ import TowersCore
     }
 
     /// Mixing a row and a column gives their outer combination.
-    @Test func rowAndColumnMakeAnOuterSum() {
-        let column = Tensor<Double>([[1], [2], [3]]), row = Tensor<Double>([[10, 20]])
+    @Test func rowAndColumnMakeAnOuterSum() throws {
+        let column = try Tensor<Double>([[1], [2], [3]]), row = try Tensor<Double>([[10, 20]])
         let y = column + row
         #expect(y.shape == [3, 2])
         #expect(y.scalars == [11, 21, 12, 22, 13, 23])

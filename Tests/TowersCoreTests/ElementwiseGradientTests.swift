@@ -38,7 +38,7 @@ import TowersCore
     }
 
     @Test(arguments: BinaryCase.allCases)
-    func sameTensorOnBothSidesPassesGradientCheck(_ op: BinaryCase) {
+    func sameTensorOnBothSidesPassesGradientCheck(_ op: BinaryCase) throws {
         // Both operands are one tensor: its gradient is the sum of both partials
         // (zero for x − x and x / x, so no non-zero gradient is required there).
         let x: Tensor<Double> = Fixture.awayFromZero([2, 3], magnitude: 0.5...2, seed: 25)
@@ -46,10 +46,10 @@ import TowersCore
         expectGradientsCorrect(at: [x], requireNonZero: nonZero) { xs in weightedSum(op.apply(xs[0], xs[0])) }
     }
 
-    @Test func productGradientsAreTheOtherOperand() {
+    @Test func productGradientsAreTheOtherOperand() throws {
         // d/da Σ w·a·b = w·b and d/db = w·a, exactly.
-        let a = Tensor<Double>([[1, 2], [3, 4]]), b = Tensor<Double>([[5, -6], [7, 8]])
-        let w = Tensor<Double>([[1, -1], [2, 0.5]])
+        let a = try Tensor<Double>([[1, 2], [3, 4]]), b = try Tensor<Double>([[5, -6], [7, 8]])
+        let w = try Tensor<Double>([[1, -1], [2, 0.5]])
         let g = gradients(at: [a, b]) { xs in (xs[0] * xs[1] * w).sum() }
         #expect(g[0]?.scalars == [5, 6, 14, 4])
         #expect(g[1]?.scalars == [1, -2, 6, 2])

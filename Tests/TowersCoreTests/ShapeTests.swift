@@ -3,8 +3,8 @@ import Testing
 import TowersCore
 
 @Suite struct ShapeTests {
-    @Test func reshapedKeepsElementsAndInfersMinusOne() {
-        let x = Tensor<Float>(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
+    @Test func reshapedKeepsElementsAndInfersMinusOne() throws {
+        let x = try Tensor<Float>(shape: [2, 3, 4], scalars: (0..<24).map(Float.init))
         let y = x.reshaped([4, -1])
         #expect(y.shape == [4, 6])
         #expect(y.scalars == x.scalars)
@@ -14,8 +14,8 @@ import TowersCore
         #expect(Tensor<Float>(5).reshaped([1, 1]).shape == [1, 1])
     }
 
-    @Test func reshapedSharesMemory() {
-        let x = Tensor<Double>([[1, 2], [3, 4]])
+    @Test func reshapedSharesMemory() throws {
+        let x = try Tensor<Double>([[1, 2], [3, 4]])
         let flat = x.reshaped([4])
         x[1, 0] = 30
         #expect(flat[2] == 30)
@@ -69,15 +69,15 @@ import TowersCore
     }
 
     @Test(arguments: [([4, 3], 0), ([4, 3], 1), ([2, 3, 4], 1), ([2, 3, 4], -1)])
-    func concatPassesGradientCheck(shape: [Int], axis: Int) {
+    func concatPassesGradientCheck(shape: [Int], axis: Int) throws {
         let ax = axis < 0 ? axis + shape.count : axis
         let parts = Self.parts(shape, axis: ax, sizes: [2, 1, 3], seed: 106)
         expectGradientsCorrect(at: parts) { xs in weightedSum(Tensor.concat(xs, axis: axis)) }
     }
 
-    @Test func concatWithConstantPartsRoutesGradientsToTheRightPlaces() {
-        let a = Tensor<Double>([[1, 2]]), b = Tensor<Double>([[3, 4], [5, 6]])
-        let w = Tensor<Double>([[1, 2], [3, 4], [5, 6]])
+    @Test func concatWithConstantPartsRoutesGradientsToTheRightPlaces() throws {
+        let a = try Tensor<Double>([[1, 2]]), b = try Tensor<Double>([[3, 4], [5, 6]])
+        let w = try Tensor<Double>([[1, 2], [3, 4], [5, 6]])
         let gb = gradients(at: [b]) { xs in (Tensor.concat([a, xs[0]], axis: 0) * w).sum() }
         #expect(gb[0]?.scalars == [3, 4, 5, 6])
         let ga = gradients(at: [a]) { xs in (Tensor.concat([xs[0], b], axis: 0) * w).sum() }
@@ -96,9 +96,9 @@ import TowersCore
         expectGradientsCorrect(at: [x]) { xs in weightedSum(xs[0].slice(range, axis: axis)) }
     }
 
-    @Test func slicedPartsGetGradientOnlyWhereRead() {
-        let x = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
-        let g = gradients(at: [x]) { xs in (xs[0].slice(1..<3, axis: 1) * Tensor([[1, 2], [3, 4]])).sum() }
+    @Test func slicedPartsGetGradientOnlyWhereRead() throws {
+        let x = try Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+        let g = try gradients(at: [x]) { xs in try (xs[0].slice(1..<3, axis: 1) * Tensor([[1, 2], [3, 4]])).sum() }
         #expect(g[0]?.scalars == [0, 1, 2, 0, 3, 4])
     }
 

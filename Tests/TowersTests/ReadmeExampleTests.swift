@@ -11,8 +11,8 @@ import Towers
     }
     let siamese = SiameseNetwork(towers)
 
-    let left = Tensor<Float>.randomUniform([8, 64], seed: 1)
-    let right = Tensor<Float>.randomUniform([8, 64], seed: 2)
+    let left = try Tensor<Float>.randomUniform([8, 64], seed: 1)
+    let right = try Tensor<Float>.randomUniform([8, 64], seed: 2)
     let labels: [PairLabel] = [.same, .different, .same, .different, .same, .different, .same, .different]
 
     let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)

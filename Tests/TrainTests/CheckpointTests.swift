@@ -110,7 +110,7 @@ struct CheckpointTests {
         defer { dir.remove() }
         let (url, _) = try savedModel(dir)
         let bad = try edited(url, to: "shape.safetensors", in: dir) { file in
-            file.set("tower/dense/bias", Tensor<Float>.ones([7]))
+            file.set("tower/dense/bias", try Tensor<Float>.ones([7]))
         }
         let (store, _) = try F.model(seed: 6)
         let before = F.snapshot(store)
@@ -131,7 +131,7 @@ struct CheckpointTests {
         defer { dir.remove() }
         let (url, _) = try savedModel(dir)
         let bad = try edited(url, to: "dtype.safetensors", in: dir) { file in
-            file.set("tower/dense/bias", Tensor<Double>.ones([5]))
+            file.set("tower/dense/bias", try Tensor<Double>.ones([5]))
         }
         let (store, _) = try F.model(seed: 7)
         let before = F.snapshot(store)
@@ -164,7 +164,7 @@ struct CheckpointTests {
         defer { dir.remove() }
         let (url, saved) = try savedModel(dir)
         let extra = try edited(url, to: "extra.safetensors", in: dir) {
-            $0.set("head/kernel", Tensor<Float>.ones([3, 2]))
+            $0.set("head/kernel", try Tensor<Float>.ones([3, 2]))
         }
         let (store, _) = try F.model(seed: 9)
         #expect(mismatchReport { try Checkpoint.load(into: store, from: extra) }?.unused == ["head/kernel"])

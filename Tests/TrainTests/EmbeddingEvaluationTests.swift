@@ -43,28 +43,28 @@ struct EmbeddingEvaluationTests {
     }
 
     @Test("perfectly clustered embeddings: 1-NN and pair accuracy are 1")
-    func perfectClusters() {
+    func perfectClusters() throws {
         // Three classes at far-apart points, a little jitter.
         let centres: [[Float]] = [[0, 0], [10, 0], [0, 10]]
-        func embed(_ labels: [Int], jitter: Float) -> Tensor<Float> {
-            Tensor(
+        func embed(_ labels: [Int], jitter: Float) throws -> Tensor<Float> {
+            try Tensor(
                 labels.enumerated().map { i, c in
                     [centres[c][0] + jitter * Float(i % 3), centres[c][1] - jitter * Float(i % 2)]
                 })
         }
         let trainLabels = (0..<30).map { $0 % 3 }, testLabels = (0..<12).map { ($0 * 2) % 3 }
         let e = EmbeddingEvaluation(
-            train: embed(trainLabels, jitter: 0.1), trainLabels: trainLabels,
-            test: embed(testLabels, jitter: 0.2), testLabels: testLabels, pairs: 200, seed: 1)
+            train: try embed(trainLabels, jitter: 0.1), trainLabels: trainLabels,
+            test: try embed(testLabels, jitter: 0.2), testLabels: testLabels, pairs: 200, seed: 1)
         #expect(e.oneNearestNeighborAccuracy == 1)
         #expect(e.pairAccuracy == 1)
         #expect(e.threshold > 1 && e.threshold < 9)
     }
 
     @Test("1-NN accuracy counts the nearest train row's label")
-    func oneNearestNeighbor() {
-        let train = Tensor<Float>([[0, 0], [1, 0], [5, 5]])
-        let test = Tensor<Float>([[0.9, 0.1], [4, 4], [0.2, 0]])
+    func oneNearestNeighbor() throws {
+        let train = try Tensor<Float>([[0, 0], [1, 0], [5, 5]])
+        let test = try Tensor<Float>([[0.9, 0.1], [4, 4], [0.2, 0]])
         // Nearest: row 1 (label 1), row 2 (label 2), row 0 (label 0).
         #expect(
             EmbeddingEvaluation.oneNN(train: train, trainLabels: [0, 1, 2], test: test, testLabels: [1, 2, 0]) == 1)

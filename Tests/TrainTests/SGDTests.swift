@@ -39,7 +39,7 @@ struct SGDTests {
         let b = try F.variable(store, "bias", b0)
         let gw: [Double] = [0.2, -0.4, 1.1, -0.3, 0.05, 0.7]
         let gb: [Double] = [1.5, -2.5, 0.25]
-        w.value.grad = Tensor(shape: [2, 3], scalars: gw)
+        w.value.grad = try Tensor(shape: [2, 3], scalars: gw)
         b.value.grad = Tensor(gb)
         let lr = 0.1
         let sgd = try SGD(store: store, learningRate: .constant(lr))
@@ -215,7 +215,7 @@ struct SGDTests {
         #expect(variables.count == 4)
         // Per-tower terms: the loss is their sum, so tower i's gradient is term i's.
         func term(_ i: Int, _ y: Tensor<Double>) -> Tensor<Double> { weightedSum(y.tanh(), seed: UInt64(i + 1)) }
-        var summed = variables.map { Tensor<Double>.zeros($0.shape) }
+        var summed = try variables.map { try Tensor<Double>.zeros($0.shape) }
         for i in 0..<3 {
             let g = TowersCore.gradients(of: term(i, try towers(inputs[i], towerIndex: i)), wrt: variables.map(\.value))
             for j in summed.indices {

@@ -14,13 +14,13 @@ struct SafetensorsInteropTests {
         let url = directory.file("towers.safetensors")
 
         var file = SafetensorsFile(metadata: ["format": "towers", "step": "7"])
-        let kernel = Tensor<Float>.randomNormal([5, 3], seed: 21)
-        let tower = Tensor<Double>.randomNormal([2, 3, 4], seed: 22)
+        let kernel = try Tensor<Float>.randomNormal([5, 3], seed: 21)
+        let tower = try Tensor<Double>.randomNormal([2, 3, 4], seed: 22)
         file.set("tower/dense/kernel", kernel)
         file.set("tower/dense/bias", Tensor<Float>([0.1, -2.5, 1e-30]))
         file.set("tower_1/w", tower)
         file.set("global_step", Tensor<Double>(1234))
-        file.set("empty", Tensor<Float>.zeros([0, 2]))
+        file.set("empty", try Tensor<Float>.zeros([0, 2]))
         try file.write(to: url)
 
         let script = """
@@ -58,7 +58,7 @@ struct SafetensorsInteropTests {
         check("tower/dense/bias", Tensor<Float>([0.1, -2.5, 1e-30]), dtype: "float32")
         check("tower_1/w", tower, dtype: "float64")
         check("global_step", Tensor<Double>(1234), dtype: "float64")
-        check("empty", Tensor<Float>.zeros([0, 2]), dtype: "float32")
+        check("empty", try Tensor<Float>.zeros([0, 2]), dtype: "float32")
     }
 
     @Test("Towers reads what Python's safetensors.numpy writes")
@@ -79,7 +79,7 @@ struct SafetensorsInteropTests {
                 'scalar': np.array(2.5, dtype=np.float64),
                 'nothing': np.zeros((3, 0), dtype=np.float32),
             }, sys.argv[1], metadata={'producer': 'python', 'epoch': '3'})
-            save_file({'w': np.ones((2, 2), dtype=np.float16)}, sys.argv[2])
+            save_file({'w': np.ones((2, 2), dtype=np.uint8)}, sys.argv[2])
             """
         let result = try Python.run(script, arguments: [url.path, halfURL.path])
         try #require(result.status == 0, "python failed: \(result.stderr)")
@@ -103,7 +103,7 @@ struct SafetensorsInteropTests {
         // Re-encoding gives a file that reads back identically.
         #expect(try SafetensorsFile(bytes: try file.serialized()) == file)
 
-        #expect(throws: SafetensorsError.unsupportedDType(file: halfURL.path, tensor: "w", dtype: "F16")) {
+        #expect(throws: SafetensorsError.unsupportedDType(file: halfURL.path, tensor: "w", dtype: "U8")) {
             try SafetensorsFile.read(from: halfURL)
         }
     }

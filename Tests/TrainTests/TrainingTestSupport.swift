@@ -67,7 +67,7 @@ enum TrainingFixtures {
             // in a − b); the squared-error term moves every weight.
             let loss =
                 contrastiveLoss(a, b, labels: [.same, .different, .same, .different, .same, .different])
-                + meanSquaredError(a, .ones(a.shape))
+                + meanSquaredError(a, try .ones(a.shape))
             loss.backward()
             try sgd.step()
         }

@@ -14,7 +14,7 @@ struct ConcurrencyTests {
     /// A small model: three dense layers and a step counter.
     static func buildModel(_ store: VariableStore, input: Float) throws -> Tensor<Float> {
         try store.variableScope("model") {
-            let x = Tensor<Float>([[input, 2, 3]])
+            let x = try Tensor<Float>([[input, 2, 3]])
             let y = try dense(try dense(try dense(x, units: 8), units: 4), units: 2)
             _ = try store.variable(Float(0), name: "step", trainable: false)
             return y

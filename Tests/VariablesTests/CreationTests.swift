@@ -83,7 +83,7 @@ struct CreationTests {
     @Test("rule 13: an initial value fixes shape and dtype")
     func initialValue() throws {
         let store = VariableStore()
-        let t = Tensor<Double>([[1, 2, 3], [4, 5, 6]])
+        let t = try Tensor<Double>([[1, 2, 3], [4, 5, 6]])
         let v = try store.getVariable("iv", initialValue: t)
         #expect(v.shape == [2, 3])
         #expect(v.dtype == .float64)

@@ -40,7 +40,7 @@ struct DefaultNameTests {
     @Test("rule 6: the variables of default-named scopes")
     func variablesInDefaultScopes() throws {
         let store = VariableStore()
-        let x = Tensor<Float>([[1, 2, 3]])
+        let x = try Tensor<Float>([[1, 2, 3]])
         let y = try store.variableScope("model") {
             try dense(try dense(x, units: 4), units: 2)
         }
@@ -145,7 +145,7 @@ struct DefaultNameTests {
     @Test("rule 6: two towers built inside ONE entry do not share, even under autoReuse")
     func twoTowersInOneEntryTrap() throws {
         let store = VariableStore()
-        let x1 = Tensor<Float>([[1, 2, 3]]), x2 = Tensor<Float>([[4, 5, 6]])
+        let x1 = try Tensor<Float>([[1, 2, 3]]), x2 = try Tensor<Float>([[4, 5, 6]])
         try store.variableScope("towers", reuse: .autoReuse) {
             _ = try dense(try dense(x1, units: 4), units: 2)  // towers/dense, towers/dense_1
             _ = try dense(try dense(x2, units: 4), units: 2)  // towers/dense_2, towers/dense_3: not shared!
@@ -163,7 +163,7 @@ struct DefaultNameTests {
     @Test("rule 6: the fix for the trap: one scope entry per tower")
     func oneEntryPerTower() throws {
         let store = VariableStore()
-        let x1 = Tensor<Float>([[1, 2, 3]]), x2 = Tensor<Float>([[4, 5, 6]])
+        let x1 = try Tensor<Float>([[1, 2, 3]]), x2 = try Tensor<Float>([[4, 5, 6]])
         try store.variableScope("towers") {
             for x in [x1, x2] {
                 try store.variableScope("tower", reuse: .autoReuse) {

@@ -17,8 +17,8 @@ struct SharingTests {
     @Test("rule 18: a shared variable is one object and its gradients add up")
     func gradientsAddUp() throws {
         let store = VariableStore(seed: 5)
-        let x1 = Tensor<Float>([[1, 2, 3]])
-        let x2 = Tensor<Float>([[4, 5, 6], [-1, 0, 2]])
+        let x1 = try Tensor<Float>([[1, 2, 3]])
+        let x2 = try Tensor<Float>([[4, 5, 6], [-1, 0, 2]])
         let (y1, w1) = try Self.tower(store, x1)
         let (y2, w2) = try Self.tower(store, x2)
         #expect(w1 === w2)
@@ -49,7 +49,7 @@ struct SharingTests {
     @Test("rule 18: without sharing each tower's variable gets only its own gradient")
     func separateVariablesSeparateGradients() throws {
         let store = VariableStore(seed: 5)
-        let x1 = Tensor<Float>([[1, 2, 3]]), x2 = Tensor<Float>([[4, 5, 6]])
+        let x1 = try Tensor<Float>([[1, 2, 3]]), x2 = try Tensor<Float>([[4, 5, 6]])
         let (y1, w1): (Tensor<Float>, Variable<Float>) = try store.variableScope("left") {
             let w: Variable<Float> = try getVariable("W", shape: [3, 2])
             return (x1.matmul(w.value).sum(), w)
@@ -85,10 +85,10 @@ struct SharingTests {
     @Test("rules 9, 18, 20: an unrolled cell reuses one set of weights at every step")
     func unrolledCell() throws {
         let store = VariableStore(seed: 8)
-        let xs = [Tensor<Float>([[1, 0]]), Tensor<Float>([[0, 1]]), Tensor<Float>([[2, -1]])]
+        let xs = [try Tensor<Float>([[1, 0]]), try Tensor<Float>([[0, 1]]), try Tensor<Float>([[2, -1]])]
         var fetched: [Variable<Float>] = []
         let loss: Tensor<Float> = try store.variableScope("rnn") {
-            var h = Tensor<Float>([[0, 0]])
+            var h = try Tensor<Float>([[0, 0]])
             for (t, x) in xs.enumerated() {
                 if t > 0 { store.reuseVariables() }  // TF's classic unroll
                 let w: Variable<Float> = try getVariable("w", shape: [2, 2])
@@ -107,7 +107,7 @@ struct SharingTests {
         // The same unroll with one tensor used explicitly at every step.
         let w = fetched[0].value.copy().requiringGradient()
         let u = try #require(store.variable(forKey: "rnn/u")?.tensor(as: Float.self)).copy().requiringGradient()
-        var h = Tensor<Float>([[0, 0]])
+        var h = try Tensor<Float>([[0, 0]])
         for x in xs { h = (h.matmul(w) + x.matmul(u)).tanh() }
         h.sum().backward()
         #expect(viaStore == w.grad?.scalars)

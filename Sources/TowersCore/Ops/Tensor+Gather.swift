@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Rows of a matrix by index (embedding lookup): `[V, D]` gathered at `indices`
     /// gives `[indices.count, D]`. The gradient scatter-adds into the rows read, so
     /// a row read twice receives both gradients.
@@ -7,10 +7,10 @@ extension Tensor {
     /// let vectors = table.gather(rows: [3, 1, 3])   // [3, D]
     /// ```
     public func gather(rows indices: [Int]) -> Tensor {
-        precondition(rank == 2, "gather(rows:) needs a matrix, shape is \(shape)")
+        check(rank == 2, "gather(rows:) needs a matrix, shape is \(shape)")
         let x = self, v = shape[0], d = shape[1]
         for i in indices {
-            precondition(i >= 0 && i < v, "gather index \(i) out of range for \(v) rows (shape \(shape))")
+            check(i >= 0 && i < v, "gather index \(i) out of range for \(v) rows (shape \(shape))")
         }
         let out = TensorStorage<Scalar>(uninitializedCount: indices.count * d)
         for (r, i) in indices.enumerated() where d > 0 {

@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Row-wise squared Euclidean distance: `[B, D]` and `[B, D]` give `[B]` with
     /// `Σⱼ (aᵢⱼ − bᵢⱼ)²`.
     ///
@@ -9,7 +9,7 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func squaredDistance(to other: Tensor) -> Tensor {
         let a = self, b = other
-        precondition(
+        check(
             a.rank == 2 && a.shape == b.shape, "squaredDistance needs two [B, D] tensors, got \(a.shape) and \(b.shape)"
         )
         let rows = shape[0], d = shape[1]
@@ -43,7 +43,7 @@ extension Tensor {
     /// ```
     public func cosineSimilarity(to other: Tensor, epsilon: Scalar = 1e-8) -> Tensor {
         let a = self, b = other
-        precondition(
+        check(
             a.rank == 2 && a.shape == b.shape,
             "cosineSimilarity needs two [B, D] tensors, got \(a.shape) and \(b.shape)")
         let rows = shape[0], d = shape[1]

@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The matrix product `op(self) · op(other)`, where `op` transposes when asked.
     /// Forward and both gradients are single `gemm` calls.
     ///
@@ -10,12 +10,12 @@ extension Tensor {
     @_specialize(where Scalar == Double)
     public func matmul(_ other: Tensor, transposeSelf ta: Bool = false, transposeOther tb: Bool = false) -> Tensor {
         let a = self, b = other
-        precondition(
+        check(
             a.rank == 2 && b.rank == 2,
             "matmul needs two matrices, got shapes \(a.shape) and \(b.shape)")
         let (m, k) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (kb, n) = tb ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
-        precondition(
+        check(
             k == kb,
             "matmul inner dimensions differ: \(a.shape)\(ta ? "ᵀ" : "") · \(b.shape)\(tb ? "ᵀ" : "")")
         let lda = a.shape[1], ldb = b.shape[1]
@@ -60,7 +60,7 @@ extension Tensor {
 }
 
 /// `a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB)`.
-public func matmul<Scalar>(
+public func matmul<Scalar: TensorScalar>(
     _ a: Tensor<Scalar>, _ b: Tensor<Scalar>, transposeA: Bool = false, transposeB: Bool = false
 ) -> Tensor<Scalar> {
     a.matmul(b, transposeSelf: transposeA, transposeOther: transposeB)

@@ -67,7 +67,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// An integer in `0..<bound`, without modulo bias.
     public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "nextInt(below:) needs a positive bound, got \(bound)")
+        check(bound > 0, "nextInt(below:) needs a positive bound, got \(bound)")
         return Int(next(upperBound: UInt64(bound)))
     }
 }

@@ -188,7 +188,7 @@ public enum BLAS {
             return configuredThreads.load(ordering: .relaxed)
         }
         set {
-            precondition(newValue >= 1, "BLAS.threadCount must be at least 1, got \(newValue)")
+            check(newValue >= 1, "BLAS.threadCount must be at least 1, got \(newValue)")
             prepare()
             configuredThreads.store(newValue, ordering: .relaxed)
             activeThreads.store(newValue, ordering: .relaxed)

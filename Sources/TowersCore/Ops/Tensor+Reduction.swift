@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The sum of all elements, as a scalar tensor (a `dot` with ones).
     ///
     /// ```swift
@@ -66,7 +66,7 @@ extension Tensor {
     /// `axis` with negative values counted from the end, checked against the rank.
     package func normalizedAxis(_ axis: Int) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
+        check(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
         return a
     }
 }

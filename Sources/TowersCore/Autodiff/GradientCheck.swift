@@ -26,21 +26,21 @@ public struct GradientCheckResult: Sendable, CustomStringConvertible {
 /// assert(result.maxRelativeError < 1e-6)
 /// ```
 public func checkGradients(
-    at inputs: [Tensor<Double>], epsilon: Double = 1e-6, _ f: ([Tensor<Double>]) -> Tensor<Double>
-) -> GradientCheckResult {
+    at inputs: [Tensor<Double>], epsilon: Double = 1e-6, _ f: ([Tensor<Double>]) throws -> Tensor<Double>
+) rethrows -> GradientCheckResult {
     let xs = inputs.map { $0.copy().requiringGradient() }
-    let y = f(xs)
-    precondition(y.count == 1, "checkGradients needs a function with a one-element result, got shape \(y.shape)")
+    let y = try f(xs)
+    check(y.count == 1, "checkGradients needs a function with a one-element result, got shape \(y.shape)")
     let analytic = gradients(of: y, wrt: xs)
     var result = GradientCheckResult(maxAbsoluteError: 0, maxRelativeError: 0, worst: nil)
     for (i, x) in xs.enumerated() {
         let g = analytic[i]?.scalars ?? [Double](repeating: 0, count: x.count)
         for e in 0..<x.count {
             let original = x.storage.base[e]
-            let values: [Double] = [epsilon, -epsilon].map { h in
+            let values: [Double] = try [epsilon, -epsilon].map { h in
                 x.storage.base[e] = original + h
                 defer { x.storage.base[e] = original }
-                return withoutGradients { f(xs).scalar }
+                return try withoutGradients { try f(xs).scalar }
             }
             let numeric = (values[0] - values[1]) / (2 * epsilon)
             let abs = Swift.abs(g[e] - numeric)

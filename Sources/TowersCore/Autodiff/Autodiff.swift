@@ -1,7 +1,7 @@
 /// One recorded operation: the tensors it read and how to push the gradient of
 /// its output back into theirs. The closure receives the output (so it never
 /// captures it: no retain cycle) and must *accumulate* into its inputs' grads.
-package final class Node<Scalar: TensorScalar> {
+package final class Node<Scalar: TensorElement> {
     package let op: StaticString
     package let inputs: [Tensor<Scalar>]
     package let backward: (_ out: Tensor<Scalar>) -> Void
@@ -30,32 +30,6 @@ public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
 }
 
 extension Tensor {
-    /// A fresh result tensor for an operation over `inputs`; the graph records it
-    /// when gradients are enabled and any input requires them.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package static func result(
-        _ op: StaticString, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
-        backward: @escaping (_ out: Tensor<Scalar>) -> Void
-    ) -> Tensor<Scalar> {
-        let out = Tensor(shape: shape, storage: storage)
-        if inputs.contains(where: { $0.requiresGrad }) && GradientMode.isEnabled {
-            out.requiresGrad = true
-            out.node = Node(op: op, inputs: inputs, backward: backward)
-        }
-        return out
-    }
-
-    /// This tensor's gradient buffer, created zero-filled on first use.
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    package func gradPointer() -> UnsafeMutablePointer<Scalar> {
-        if let g = grad { return g.storage.base }
-        let g = Tensor(shape: shape, storage: TensorStorage(zeros: count))
-        grad = g
-        return g.storage.base
-    }
-
     /// Resets ``grad`` to `nil`.
     public func zeroGrad() { grad = nil }
 
@@ -87,6 +61,45 @@ extension Tensor {
                 t = nil
             }
         }
+    }
+}
+
+extension Tensor where Scalar: TensorScalar {
+    /// Marks this tensor as a leaf that receives gradients, and returns it.
+    ///
+    /// ```swift
+    /// let w = try Tensor<Float>.zeros([3]).requiringGradient()
+    /// ```
+    @discardableResult
+    public func requiringGradient(_ flag: Bool = true) -> Tensor {
+        requiresGrad = flag
+        return self
+    }
+
+    /// A fresh result tensor for an operation over `inputs`; the graph records it
+    /// when gradients are enabled and any input requires them.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package static func result(
+        _ op: StaticString, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
+        backward: @escaping (_ out: Tensor<Scalar>) -> Void
+    ) -> Tensor<Scalar> {
+        let out = Tensor(shape: shape, storage: storage)
+        if inputs.contains(where: { $0.requiresGrad }) && GradientMode.isEnabled {
+            out.requiresGrad = true
+            out.node = Node(op: op, inputs: inputs, backward: backward)
+        }
+        return out
+    }
+
+    /// This tensor's gradient buffer, created zero-filled on first use.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func gradPointer() -> UnsafeMutablePointer<Scalar> {
+        if let g = grad { return g.storage.base }
+        let g = Tensor(shape: shape, storage: TensorStorage(zeros: count))
+        grad = g
+        return g.storage.base
     }
 
     /// The tensors that (transitively) produced this one and require gradients,
@@ -132,12 +145,12 @@ extension Tensor {
     /// Runs back-propagation and returns the gradients of the tensors in `keep`
     /// (leaves or intermediate results) before the graph is released.
     private func backpropagate(seed: Tensor<Scalar>?, keeping keep: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
-        precondition(requiresGrad, "backward() on a tensor that does not depend on any tensor requiring gradients")
+        check(requiresGrad, "backward() on a tensor that does not depend on any tensor requiring gradients")
         if let seed {
-            precondition(seed.shape == shape, "backward seed of shape \(seed.shape) for a tensor of shape \(shape)")
+            check(seed.shape == shape, "backward seed of shape \(seed.shape) for a tensor of shape \(shape)")
             Scalar.axpy(n: count, alpha: 1, x: seed.storage.base, incX: 1, y: gradPointer(), incY: 1)
         } else {
-            precondition(count == 1, "backward() without a seed needs a one-element tensor, shape is \(shape)")
+            check(count == 1, "backward() without a seed needs a one-element tensor, shape is \(shape)")
             gradPointer()[0] += 1
         }
         let order = topologicalOrder()
@@ -166,7 +179,7 @@ extension Tensor {
 /// ```swift
 /// let g = gradients(of: loss, wrt: [w, b])
 /// ```
-public func gradients<Scalar>(of loss: Tensor<Scalar>, wrt: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
+public func gradients<Scalar: TensorScalar>(of loss: Tensor<Scalar>, wrt: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
     // Stash leaf gradients so the call leaves them untouched.
     let leaves = wrt.filter { $0.node == nil }
     let saved = leaves.map { $0.grad }
@@ -176,7 +189,7 @@ public func gradients<Scalar>(of loss: Tensor<Scalar>, wrt: [Tensor<Scalar>]) ->
     return result
 }
 
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     fileprivate func backpropagateForGradients(keeping keep: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
         backpropagate(seed: nil, keeping: keep)
     }

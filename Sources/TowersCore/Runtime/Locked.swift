@@ -22,7 +22,7 @@ package final class Locked<Value>: @unchecked Sendable {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let status = pthread_mutex_init(mutex, nil)
-        precondition(status == 0, "pthread_mutex_init failed: \(status)")
+        check(status == 0, "pthread_mutex_init failed: \(status)")
     }
 
     deinit {

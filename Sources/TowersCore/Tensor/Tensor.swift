@@ -1,20 +1,26 @@
-/// A dense, row-major, n-dimensional array of `Float` or `Double` that records
-/// the operations applied to it for reverse-mode differentiation.
+/// A dense, row-major, n-dimensional array that records the operations applied
+/// to it for reverse-mode differentiation.
 ///
 /// `Tensor` is a class: a variable's tensor is one object however many towers
-/// use it, and gradients from all of its uses add up in ``grad``.
+/// use it, and gradients from all of its uses add up in ``grad``. Elements are
+/// any ``TensorElement``; operations and gradients need a ``TensorScalar``
+/// (`Float` or `Double`), while `Int32`, `Int64`, `Bool`, `Float16` and
+/// ``BFloat16`` tensors hold ids, labels, counters and compact weights.
 ///
 /// ```swift
-/// let w = Tensor<Double>.randomNormal([3, 2], seed: 1).requiringGradient()
-/// let x = Tensor<Double>([[1, 2, 3]])
+/// let w = try Tensor<Double>.randomNormal([3, 2], seed: 1).requiringGradient()
+/// let x = try Tensor<Double>([[1, 2, 3]])
 /// let loss = x.matmul(w).relu().sum()
 /// loss.backward()
 /// print(w.grad!)      // ∂loss/∂w, shape [3, 2]
 /// ```
 ///
-/// Shapes are checked when an operation is applied; a mismatch stops the program
-/// with a message that names both shapes (like an out-of-range array index).
-public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
+/// Making a tensor from a shape or values checks them and throws a
+/// ``TensorError``. Operations check that their operands' shapes fit and stop
+/// the program otherwise, with a message naming both shapes (in every build),
+/// as an out-of-range array index does: layers and losses check the shapes of
+/// their inputs first and throw.
+public final class Tensor<Scalar: TensorElement>: @unchecked Sendable {
     /// The extent of each dimension; `[]` for a scalar.
     public let shape: [Int]
     /// The number of elements (the product of ``shape``).
@@ -22,7 +28,8 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     package let storage: TensorStorage<Scalar>
 
     /// Whether gradients flow to this tensor. Set on leaves (parameters); results
-    /// of operations on such tensors require gradients too.
+    /// of operations on such tensors require gradients too. Always `false` for
+    /// element types that are not differentiable.
     public var requiresGrad: Bool
     /// The accumulated gradient of the last ``backward(seed:)`` calls with respect
     /// to this tensor (same shape), or `nil` before any. Accumulates until zeroed.
@@ -35,7 +42,7 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
         self.count = shape.reduce(1, *)
         self.storage = storage
         self.requiresGrad = requiresGrad
-        precondition(storage.count >= count, "storage of \(storage.count) elements is too small for shape \(shape)")
+        check(storage.count >= count, "storage of \(storage.count) elements is too small for shape \(shape)")
     }
 
     deinit {
@@ -48,34 +55,46 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     /// A tensor of the given shape filled from `scalars` in row-major order.
     ///
     /// ```swift
-    /// let m = Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
+    /// let m = try Tensor<Float>(shape: [2, 2], scalars: [1, 2, 3, 4])
     /// ```
-    public convenience init(shape: [Int], scalars: [Scalar]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        let n = shape.reduce(1, *)
-        precondition(n == scalars.count, "shape \(shape) needs \(n) scalars, got \(scalars.count)")
-        let storage = TensorStorage<Scalar>(uninitializedCount: n)
+    /// - Throws: ``TensorError`` when a dimension is negative or the count differs.
+    public convenience init(shape: [Int], scalars: [Scalar]) throws(TensorError) {
+        let n = try validatedCount(shape, elementSize: MemoryLayout<Scalar>.stride)
+        guard n == scalars.count else { throw .scalarCount(shape: shape, expected: n, got: scalars.count) }
+        self.init(validShape: shape, scalars: scalars)
+    }
+
+    /// `scalars` (whose count the caller has checked) under `shape`.
+    package convenience init(validShape shape: [Int], scalars: [Scalar]) {
+        let storage = TensorStorage<Scalar>(uninitializedCount: scalars.count)
         scalars.withUnsafeBufferPointer { src in
-            if n > 0 { storage.base.copyElements(from: src.baseAddress!, count: n) }
+            if let base = src.baseAddress { storage.base.copyElements(from: base, count: scalars.count) }
         }
         self.init(shape: shape, storage: storage)
     }
 
     /// A scalar (rank-0) tensor.
     public convenience init(_ scalar: Scalar) {
-        self.init(shape: [], scalars: [scalar])
+        self.init(validShape: [], scalars: [scalar])
     }
 
     /// A vector (rank-1) tensor.
     public convenience init(_ vector: [Scalar]) {
-        self.init(shape: [vector.count], scalars: vector)
+        self.init(validShape: [vector.count], scalars: vector)
     }
 
     /// A matrix (rank-2) tensor from its rows, which must all have one length.
-    public convenience init(_ rows: [[Scalar]]) {
+    ///
+    /// ```swift
+    /// let m = try Tensor<Float>([[1, 2], [3, 4]])
+    /// ```
+    /// - Throws: ``TensorError/raggedRows(firstLength:row:length:)``.
+    public convenience init(_ rows: [[Scalar]]) throws(TensorError) {
         let cols = rows.first?.count ?? 0
-        precondition(rows.allSatisfy { $0.count == cols }, "rows of a matrix must all have \(cols) elements")
-        self.init(shape: [rows.count, cols], scalars: rows.flatMap { $0 })
+        if let bad = rows.firstIndex(where: { $0.count != cols }) {
+            throw .raggedRows(firstLength: cols, row: bad, length: rows[bad].count)
+        }
+        self.init(validShape: [rows.count, cols], scalars: rows.flatMap { $0 })
     }
 
     /// The number of dimensions.
@@ -88,15 +107,8 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// The single element of a one-element tensor.
     public var scalar: Scalar {
-        precondition(count == 1, "scalar needs a tensor of one element, shape is \(shape)")
+        check(count == 1, "scalar needs a tensor of one element, shape is \(shape)")
         return storage.base[0]
-    }
-
-    /// Marks this tensor as a leaf that receives gradients, and returns it.
-    @discardableResult
-    public func requiringGradient(_ flag: Bool = true) -> Tensor {
-        requiresGrad = flag
-        return self
     }
 
     /// A new tensor with a copy of this one's elements, detached from the graph.
@@ -118,10 +130,10 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
     }
 
     private func offset(_ indices: [Int]) -> Int {
-        precondition(indices.count == rank, "\(indices.count) indices for a tensor of shape \(shape)")
+        check(indices.count == rank, "\(indices.count) indices for a tensor of shape \(shape)")
         var o = 0
         for (i, (index, dim)) in zip(indices, shape).enumerated() {
-            precondition(index >= 0 && index < dim, "index \(index) out of range for dimension \(i) of shape \(shape)")
+            check(index >= 0 && index < dim, "index \(index) out of range for dimension \(i) of shape \(shape)")
             o = o * dim + index
         }
         return o
@@ -142,13 +154,15 @@ public final class Tensor<Scalar: TensorScalar>: @unchecked Sendable {
 
     /// Overwrites this tensor's elements with `other`'s (same element count).
     public func assign(_ other: Tensor) {
-        precondition(other.count == count, "cannot assign a tensor of shape \(other.shape) to one of shape \(shape)")
-        if count > 0 { Scalar.copy(n: count, x: other.storage.base, incX: 1, y: storage.base, incY: 1) }
+        check(other.count == count, "cannot assign a tensor of shape \(other.shape) to one of shape \(shape)")
+        storage.base.copyElements(from: other.storage.base, count: count)
     }
 
     /// Sets every element to `value`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func fill(with value: Scalar) {
-        Scalar.fill(storage.base, with: value, count: count)
+        storage.base.update(repeating: value, count: count)
     }
 }
 

@@ -1,7 +1,7 @@
 import CBLAS
 import Foundation
 
-/// The element types a ``Tensor`` can hold: `Float` and `Double`.
+/// The element types a ``Tensor`` computes with: `Float` and `Double`.
 ///
 /// Each conformance routes the hot paths to the matching BLAS routine (`s` for
 /// `Float`, `d` for `Double`) and runs the elementwise loops specialised for its
@@ -12,11 +12,8 @@ import Foundation
 /// let x = Tensor<Float>.ones([2, 3])   // Float → sgemm, saxpy, ...
 /// let y = Tensor<Double>.ones([2, 3])  // Double → dgemm, daxpy, ...
 /// ```
-public protocol TensorScalar: BinaryFloatingPoint, Sendable, CustomStringConvertible
+public protocol TensorScalar: TensorElement, BinaryFloatingPoint
 where Self.RawSignificand: FixedWidthInteger {
-    /// The data type tag used in checkpoints and error messages.
-    static var dtype: DType { get }
-
     // MARK: Elementary functions
     static func exp(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
@@ -69,17 +66,16 @@ where Self.RawSignificand: FixedWidthInteger {
         log: Bool)
 }
 
-/// A tensor's element type, as written in checkpoints (`F32`, `F64`) and shown
-/// in messages (`Float32`, `Float64`).
-public enum DType: String, Sendable, Hashable, CustomStringConvertible, CaseIterable {
-    case float32 = "Float32"
-    case float64 = "Float64"
-
-    public var description: String { rawValue }
-    /// The safetensors spelling: `F32` or `F64`.
-    public var safetensorsName: String { self == .float32 ? "F32" : "F64" }
-    /// Bytes per element.
-    public var byteSize: Int { self == .float32 ? 4 : 8 }
+extension TensorScalar {
+    public init?(exactlyFromDouble value: Double) {
+        if value.isNaN {
+            self = .nan
+        } else {
+            self.init(exactly: value)
+        }
+    }
+    public init(convertingFromDouble value: Double) { self.init(value) }
+    public var doubleValue: Double { Double(self) }
 }
 
 @inline(__always) private func order() -> CBLAS_ORDER { CblasRowMajor }

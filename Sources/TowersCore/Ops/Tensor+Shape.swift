@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The same elements with another shape (shares memory; one dimension may be
     /// `-1` and is then inferred).
     ///
@@ -9,10 +9,10 @@ extension Tensor {
         var target = newShape
         if let i = target.firstIndex(of: -1) {
             let known = target.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            check(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             target[i] = count / known
         }
-        precondition(
+        check(
             target.reduce(1, *) == count && target.allSatisfy { $0 >= 0 },
             "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         let x = self
@@ -24,7 +24,7 @@ extension Tensor {
 
     /// The transpose of a matrix.
     public func transposed() -> Tensor {
-        precondition(rank == 2, "transposed() needs a matrix, shape is \(shape)")
+        check(rank == 2, "transposed() needs a matrix, shape is \(shape)")
         let x = self, r = shape[0], c = shape[1]
         let out = TensorStorage<Scalar>(uninitializedCount: count)
         Scalar.transpose(x.storage.base, out.base, rows: r, cols: c, accumulate: false)
@@ -39,11 +39,11 @@ extension Tensor {
     /// let both = Tensor.concat([left, right], axis: 0)   // two batches → one
     /// ```
     public static func concat(_ parts: [Tensor], axis: Int = 0) -> Tensor {
-        precondition(!parts.isEmpty, "concat needs at least one tensor")
+        check(!parts.isEmpty, "concat needs at least one tensor")
         let first = parts[0]
         let ax = first.normalizedAxis(axis)
         for p in parts {
-            precondition(
+            check(
                 p.rank == first.rank && (0..<p.rank).allSatisfy { $0 == ax || p.shape[$0] == first.shape[$0] },
                 "concat along axis \(ax): shape \(p.shape) does not match \(first.shape)")
         }
@@ -85,7 +85,7 @@ extension Tensor {
     /// ```
     public func slice(_ range: Range<Int>, axis: Int = 0) -> Tensor {
         let x = self, ax = normalizedAxis(axis), d = shape[ax]
-        precondition(
+        check(
             range.lowerBound >= 0 && range.upperBound <= d,
             "slice \(range) out of range for axis \(ax) of shape \(shape)")
         let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
@@ -113,7 +113,7 @@ extension Tensor {
     /// ```
     public func split(sizes: [Int], axis: Int = 0) -> [Tensor] {
         let ax = normalizedAxis(axis)
-        precondition(
+        check(
             sizes.reduce(0, +) == shape[ax], "split sizes \(sizes) do not add up to dimension \(ax) of shape \(shape)")
         var start = 0
         return sizes.map { n in
@@ -125,7 +125,7 @@ extension Tensor {
     /// Splits along `axis` into `count` equal pieces.
     public func split(count parts: Int, axis: Int = 0) -> [Tensor] {
         let d = shape[normalizedAxis(axis)]
-        precondition(
+        check(
             parts > 0 && d % parts == 0, "cannot split dimension \(d) of shape \(shape) into \(parts) equal parts")
         return split(sizes: Array(repeating: d / parts, count: parts), axis: axis)
     }

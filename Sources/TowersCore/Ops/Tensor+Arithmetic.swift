@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// The elementwise `self ∘ other` with broadcasting (see ``BroadcastLayout``).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

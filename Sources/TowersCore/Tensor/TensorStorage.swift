@@ -2,7 +2,7 @@
 ///
 /// Owned by reference so a reshaped view and the tensor it came from see the
 /// same memory; freed when the last tensor using it goes away.
-package final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
+package final class TensorStorage<Scalar: TensorElement>: @unchecked Sendable {
     package let count: Int
     package let base: UnsafeMutablePointer<Scalar>
 
@@ -24,8 +24,8 @@ package final class TensorStorage<Scalar: TensorScalar>: @unchecked Sendable {
 
 // Bulk moves as raw memory operations (memcpy / memset). Typed `initialize(from:)`
 // and `initialize(repeating:)` in generic code would make one value-witness call
-// per element; `Float` and `Double` are trivial, so raw bytes are exact.
-extension UnsafeMutablePointer where Pointee: TensorScalar {
+// per element; Tensor elements are `BitwiseCopyable`, so raw bytes are exact.
+extension UnsafeMutablePointer where Pointee: TensorElement {
     /// Copies `count` elements from `source` (memcpy).
     @inline(__always)
     package func copyElements(from source: UnsafePointer<Pointee>, count: Int) {

@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Applies `op` to every element; its backward accumulates `dy · f′`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

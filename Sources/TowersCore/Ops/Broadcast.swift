@@ -18,7 +18,7 @@ extension BroadcastLayout {
         let pb = Array(repeating: 1, count: rank - bShape.count) + bShape
         var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
-            precondition(
+            check(
                 pa[i] == pb[i] || pa[i] == 1 || pb[i] == 1,
                 "\(op): shapes \(aShape) and \(bShape) cannot be broadcast together")
             out[i] = pa[i] == 1 ? pb[i] : pa[i]
@@ -33,7 +33,7 @@ extension BroadcastLayout {
             return nil
         }
         guard let ra = role(pa), let rb = role(pb) else {
-            preconditionFailure(
+            fail(
                 "\(op): broadcasting \(aShape) with \(bShape) is not supported (only equal shapes, scalars, rows and columns)"
             )
         }
@@ -45,7 +45,7 @@ extension BroadcastLayout {
         }
         let sa = split(ra), sb = split(rb)
         if let sa, let sb, sa != sb {
-            preconditionFailure("\(op): broadcasting \(aShape) with \(bShape) is not supported")
+            fail("\(op): broadcasting \(aShape) with \(bShape) is not supported")
         }
         let s = sa ?? sb ?? 0
         let outer = out[..<s].reduce(1, *), inner = out[s...].reduce(1, *)

@@ -1,4 +1,4 @@
-extension Tensor {
+extension Tensor where Scalar: TensorScalar {
     /// Softmax along the last axis, computed stably (max subtracted).
     ///
     /// ```swift
@@ -10,7 +10,7 @@ extension Tensor {
     public func logSoftmax() -> Tensor { softmaxLastAxis(log: true) }
 
     private func softmaxLastAxis(log: Bool) -> Tensor {
-        precondition(rank >= 1, "softmax needs at least one dimension, shape is \(shape)")
+        check(rank >= 1, "softmax needs at least one dimension, shape is \(shape)")
         let x = self, cols = shape[rank - 1], rows = cols == 0 ? 0 : count / cols
         let out = TensorStorage<Scalar>(uninitializedCount: count)
         if count > 0 { Scalar.softmaxRows(x.storage.base, out.base, rows: rows, cols: cols, log: log) }
