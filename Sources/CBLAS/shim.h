@@ -37,4 +37,12 @@ static inline int towers_cpu_has_avx2_fma(void) {
 #endif
 }
 
+/// Tells the CPU that this thread is spinning on a flag (x86 `pause`), so the
+/// loop exits promptly and leaves the core's resources to other work.
+static inline void towers_spin_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 #endif

@@ -9,8 +9,8 @@ public import Variables
 /// - `bias`: `[units]`, zeros (omitted with `useBias: false`).
 ///
 /// Inputs of rank > 2 are treated as a batch of rows (`[…, in]` → `[…, units]`).
-/// Forward and backward are single `gemm` calls; the bias add is a `ger` and its
-/// gradient a `gemv`.
+/// Forward and backward are single `gemm` calls; the bias add and the activation
+/// are one fused pass, and the bias gradient a `gemv`.
 ///
 /// ```swift
 /// let dense = Dense<Float>(units: 128, activation: .relu)
@@ -46,9 +46,12 @@ public final class Dense<Scalar: TensorScalar>: ScopedLayer {
         let inputSize = x.shape[x.rank - 1]
         let kernel = try weight("kernel", [inputSize, units], initializer: kernelInitializer)
         let rows = x.rank == 2 ? x : x.reshaped([-1, inputSize])
-        var y = rows.matmul(kernel)
-        if useBias { y = y + (try weight("bias", [units], initializer: biasInitializer)) }
-        y = activation(y)
+        let product = rows.matmul(kernel)
+        // The bias add and the activation are one operation (TF1's BiasAdd, then the activation).
+        let y =
+            useBias
+            ? product.biasAdd(try weight("bias", [units], initializer: biasInitializer), activation: activation.unaryOp)
+            : activation(product)
         return x.rank == 2 ? y : y.reshaped(Array(x.shape.dropLast()) + [units])
     }
 

@@ -63,7 +63,8 @@ public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
         if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
             throw LayerError(layer: VariableScope.current.name, "index \(bad) out of range 0..<\(vocabularySize)")
         }
-        return try table().gather(rows: ids).reshaped(indices.shape + [dimension])
+        // The indices are read again when a captured step replays (checked here, for this input).
+        return try table().gather(rows: indices)
     }
 
     /// Logits against every row of the table: `x · embeddingsᵀ`, `[B, dimension]` →

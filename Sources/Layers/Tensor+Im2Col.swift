@@ -8,11 +8,14 @@ extension Tensor where Scalar: TensorScalar {
         let x = self, c = g.channels, taps = g.windowH * g.windowW
         let rows = g.batch * g.outH * g.outW, cols = taps * c
         let out = TensorStorage<Scalar>(zeros: rows * cols)
-        // cols: (B·OH·OW, kh·kw·C)
-        g.forEachTap { o, tap, input in
-            if let input { (out.base + o * cols + tap * c).copyElements(from: x.storage.base + input, count: c) }
+        // cols: (B·OH·OW, kh·kw·C); padding taps stay zero.
+        func forward() {
+            g.forEachTap { o, tap, input in
+                if let input { (out.base + o * cols + tap * c).copyElements(from: x.storage.base + input, count: c) }
+            }
         }
-        return .result("im2col", shape: [rows, cols], storage: out, inputs: [x]) { y in
+        forward()
+        return .result("Im2Col", shape: [rows, cols], storage: out, inputs: [x], forward: forward) { y in
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             g.forEachTap { o, tap, input in
                 if let input {
@@ -29,29 +32,39 @@ extension Tensor where Scalar: TensorScalar {
         let x = self, c = g.channels
         let n = g.batch * g.outH * g.outW * c
         let out = TensorStorage<Scalar>(uninitializedCount: n)
-        Scalar.fill(out.base, with: max ? -Scalar.infinity : 0, count: n)
-        var argmax = [Int](repeating: -1, count: max ? n : 0)
-        var counts = [Int](repeating: 0, count: max ? 0 : g.batch * g.outH * g.outW)
-        g.forEachTap { o, _, input in
-            guard let input else { return }
-            if max {
-                for ch in 0..<c where x.storage.base[input + ch] > out.base[o * c + ch] || argmax[o * c + ch] < 0 {
-                    out.base[o * c + ch] = x.storage.base[input + ch]
-                    argmax[o * c + ch] = input + ch
+        // Where each max came from, and how many real (non-padding) taps each average has.
+        let argmax = UnsafeMutableBufferPointer<Int>.allocate(capacity: max ? n : 0)
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: max ? 0 : g.batch * g.outH * g.outW)
+        let buffers = PoolingBuffers(argmax: argmax, counts: counts)
+        func forward() {
+            withExtendedLifetime(buffers) {}  // the buffers live as long as either pass
+            Scalar.fill(out.base, with: max ? -Scalar.infinity : 0, count: n)
+            argmax.initialize(repeating: -1)
+            counts.initialize(repeating: 0)
+            g.forEachTap { o, _, input in
+                guard let input else { return }
+                if max {
+                    for ch in 0..<c where x.storage.base[input + ch] > out.base[o * c + ch] || argmax[o * c + ch] < 0 {
+                        out.base[o * c + ch] = x.storage.base[input + ch]
+                        argmax[o * c + ch] = input + ch
+                    }
+                } else {
+                    counts[o] += 1
+                    for ch in 0..<c { out.base[o * c + ch] += x.storage.base[input + ch] }
                 }
-            } else {
-                counts[o] += 1
-                for ch in 0..<c { out.base[o * c + ch] += x.storage.base[input + ch] }
+            }
+            if !max {
+                for o in 0..<counts.count where counts[o] > 0 {
+                    Scalar.scal(n: c, alpha: 1 / Scalar(counts[o]), x: out.base + o * c, incX: 1)
+                }
             }
         }
-        if !max {
-            for o in 0..<counts.count where counts[o] > 0 {
-                Scalar.scal(n: c, alpha: 1 / Scalar(counts[o]), x: out.base + o * c, incX: 1)
-            }
-        }
-        return .result(max ? "maxPool2D" : "avgPool2D", shape: [g.batch, g.outH, g.outW, c], storage: out, inputs: [x])
-        {
-            y in
+        forward()
+        return .result(
+            max ? "MaxPool" : "AvgPool", shape: [g.batch, g.outH, g.outW, c], storage: out, inputs: [x],
+            forward: forward
+        ) { y in
+            withExtendedLifetime(buffers) {}
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             if max {
                 for i in 0..<n where argmax[i] >= 0 { dx[argmax[i]] += dy[i] }
@@ -62,5 +75,20 @@ extension Tensor where Scalar: TensorScalar {
                 }
             }
         }
+    }
+}
+
+/// The index buffers of a pooling operation, freed with the last closure that
+/// holds them (its forward and backward passes).
+private final class PoolingBuffers: @unchecked Sendable {
+    let argmax: UnsafeMutableBufferPointer<Int>
+    let counts: UnsafeMutableBufferPointer<Int>
+    init(argmax: UnsafeMutableBufferPointer<Int>, counts: UnsafeMutableBufferPointer<Int>) {
+        self.argmax = argmax
+        self.counts = counts
+    }
+    deinit {
+        argmax.deallocate()
+        counts.deallocate()
     }
 }

@@ -7,7 +7,8 @@ public import Variables
 /// The first tower creates the variables, the others get the identical objects,
 /// so the gradient of each weight is the sum over the towers. Each tower's
 /// `getVariable` calls are labelled `tower 0`, `tower 1`, … for the
-/// ``SharingReport``.
+/// ``SharingReport``, and in a captured step (`VariableStore.capture`) the
+/// towers run at the same time, one per core.
 ///
 /// ```swift
 /// let store = VariableStore(seed: 1)
@@ -42,7 +43,9 @@ public struct SharedTowers<Scalar: TensorScalar>: Sendable {
     public func callAsFunction(_ input: Tensor<Scalar>, towerIndex: Int = 0) throws -> Tensor<Scalar> {
         try VariableUse.$label.withValue("tower \(towerIndex)") {
             try store.asDefault {
-                try store.variableScope(scope, reuse: .autoReuse) { try tower(input) }
+                try store.variableScope(scope, reuse: .autoReuse) {
+                    try Capture.tower(towerIndex) { try tower(input) }
+                }
             }
         }
     }

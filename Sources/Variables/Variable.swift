@@ -34,23 +34,27 @@ public final class Variable<Scalar: TensorElement>: AnyVariable, @unchecked Send
     /// The current value; `requiresGrad` is set for trainable variables of a
     /// differentiable type (`Float`, `Double`). Updated in
     /// place by optimizers and checkpoint loading, so references stay valid.
-    public let value: Tensor<Scalar>
+    ///
+    /// Inside a captured step with parallel towers, a tower other than the first
+    /// reads its own view of the value (same memory, its own gradient buffer).
+    public var value: Tensor<Scalar> { storedValue.readInCurrentTower() }
+    private let storedValue: Tensor<Scalar>
 
     init(name: String, key: String?, value: Tensor<Scalar>, trainable: Bool) {
         self.name = name
         self.key = key
         self.trainable = trainable
-        self.value = value
+        self.storedValue = value
         value.requiresGrad = trainable && Scalar.dtype.isDifferentiable
     }
 
-    public var shape: [Int] { value.shape }
+    public var shape: [Int] { storedValue.shape }
     public var dtype: DType { Scalar.dtype }
-    public var parameterCount: Int { value.count }
+    public var parameterCount: Int { storedValue.count }
     /// The accumulated gradient of ``value``, if any.
-    public var gradient: Tensor<Scalar>? { value.grad }
+    public var gradient: Tensor<Scalar>? { storedValue.grad }
 
-    public func tensor<T: TensorElement>(as type: T.Type) -> Tensor<T>? { value as? Tensor<T> }
+    public func tensor<T: TensorElement>(as type: T.Type) -> Tensor<T>? { storedValue as? Tensor<T> }
 
     public var description: String {
         "<Variable '\(name)' shape=\(shape) dtype=\(dtype)\(trainable ? "" : " non-trainable")>"

@@ -8,8 +8,9 @@ import TowersCore
     /// `x²` elementwise, with a backward that is wrong by `factor` (2x·factor).
     static func square(_ x: Tensor<Double>, gradientFactor factor: Double) -> Tensor<Double> {
         let out = TensorStorage<Double>(uninitializedCount: x.count)
-        for i in 0..<x.count { (out.base + i).initialize(to: x.storage.base[i] * x.storage.base[i]) }
-        return .result("square", shape: x.shape, storage: out, inputs: [x]) { y in
+        func forward() { for i in 0..<x.count { out.base[i] = x.storage.base[i] * x.storage.base[i] } }
+        forward()
+        return .result("Square", shape: x.shape, storage: out, inputs: [x], forward: forward) { y in
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             for i in 0..<x.count { dx[i] += 2 * x.storage.base[i] * dy[i] * factor }
         }

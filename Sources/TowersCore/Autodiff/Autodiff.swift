@@ -76,18 +76,40 @@ extension Tensor where Scalar: TensorScalar {
         return self
     }
 
-    /// A fresh result tensor for an operation over `inputs`; the graph records it
-    /// when gradients are enabled and any input requires them.
+    /// A fresh result tensor for an operation over `inputs`, whose values the
+    /// operation has just computed into `storage`: the graph records it when
+    /// gradients are enabled and any input requires them, and a capture records
+    /// `forward` (which computes the same values again) and the backward pass.
+    /// `others` are tensors of other element types the operation reads (indices).
+    ///
+    /// `forward` is evaluated only inside a capture, so an operation passes the
+    /// local function it has just run without allocating a closure otherwise.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package static func result(
         _ op: StaticString, shape: [Int], storage: TensorStorage<Scalar>, inputs: [Tensor<Scalar>],
-        backward: @escaping (_ out: Tensor<Scalar>) -> Void
+        reading others: [AnyObject] = [], forward: @autoclosure () -> (() -> Void),
+        detail: @autoclosure () -> String = "", backward: @escaping (_ out: Tensor<Scalar>) -> Void
     ) -> Tensor<Scalar> {
         let out = Tensor(shape: shape, storage: storage)
         if inputs.contains(where: { $0.requiresGrad }) && GradientMode.isEnabled {
             out.requiresGrad = true
             out.node = Node(op: op, inputs: inputs, backward: backward)
+        }
+        if let recorder = Recorder.current {
+            let node = out.node
+            recorder.append(
+                op, output: out, inputs: inputs.map { ObjectIdentifier($0) } + others.map { ObjectIdentifier($0) },
+                forward: forward(),
+                backward: node.map { node in { node.backward(out) } },
+                gradientInputs: node == nil ? [] : inputs.filter(\.requiresGrad).map { ObjectIdentifier($0) },
+                gradientBuffer: node == nil
+                    ? nil
+                    : {
+                        UnsafeMutableRawBufferPointer(
+                            start: out.gradPointer(), count: out.count * MemoryLayout<Scalar>.stride)
+                    },
+                detail: detail())
         }
         return out
     }
@@ -104,7 +126,7 @@ extension Tensor where Scalar: TensorScalar {
 
     /// The tensors that (transitively) produced this one and require gradients,
     /// inputs before the operations that read them.
-    private func topologicalOrder() -> [Tensor<Scalar>] {
+    package func topologicalOrder() -> [Tensor<Scalar>] {
         var order: [Tensor<Scalar>] = []
         var visited = Set<ObjectIdentifier>()
         // Iterative post-order DFS: deep graphs (long unrolls) must not overflow the stack.

@@ -4,20 +4,20 @@ public enum UnaryOp: Sendable, Hashable {
     case negate, relu, tanh, sigmoid, softplus, exp, log, sqrt, square, abs
     case leakyRelu(alpha: Double)
 
-    /// The operation's name in recorded graphs.
+    /// The operation's type in captured graphs: TF1's name for it (`Relu`, `Tanh`).
     public var name: StaticString {
         switch self {
-        case .negate: "negate"
-        case .relu: "relu"
-        case .tanh: "tanh"
-        case .sigmoid: "sigmoid"
-        case .softplus: "softplus"
-        case .exp: "exp"
-        case .log: "log"
-        case .sqrt: "sqrt"
-        case .square: "square"
-        case .abs: "abs"
-        case .leakyRelu: "leakyRelu"
+        case .negate: "Neg"
+        case .relu: "Relu"
+        case .tanh: "Tanh"
+        case .sigmoid: "Sigmoid"
+        case .softplus: "Softplus"
+        case .exp: "Exp"
+        case .log: "Log"
+        case .sqrt: "Sqrt"
+        case .square: "Square"
+        case .abs: "Abs"
+        case .leakyRelu: "LeakyRelu"
         }
     }
 }
@@ -26,13 +26,13 @@ public enum UnaryOp: Sendable, Hashable {
 public enum BinaryOp: Sendable, Hashable {
     case add, subtract, multiply, divide
 
-    /// The operation's name in recorded graphs and messages.
+    /// The operation's type in captured graphs and messages: TF1's name for it.
     public var name: StaticString {
         switch self {
-        case .add: "add"
-        case .subtract: "subtract"
-        case .multiply: "multiply"
-        case .divide: "divide"
+        case .add: "Add"
+        case .subtract: "Sub"
+        case .multiply: "Mul"
+        case .divide: "RealDiv"
         }
     }
 }

@@ -6,7 +6,8 @@ extension Tensor where Scalar: TensorScalar {
         let a = self, b = other
         let (shape, l) = BroadcastLayout.make(a.shape, b.shape, op: op.name)
         let out = TensorStorage<Scalar>(uninitializedCount: l.count)
-        if l.count > 0 {
+        func forward() {
+            guard l.count > 0 else { return }
             if (op == .add || op == .subtract) && l.aIsFull && (l.bIsFull || l.bIsRow) {
                 // out = a ± b: copy, then axpy (same shape) or ger with ones (bias row).
                 Scalar.copy(n: l.count, x: a.storage.base, incX: 1, y: out.base, incY: 1)
@@ -22,7 +23,8 @@ extension Tensor where Scalar: TensorScalar {
                 Scalar.binaryForward(op, l, a.storage.base, b.storage.base, out.base)
             }
         }
-        return .result(op.name, shape: shape, storage: out, inputs: [a, b]) { y in
+        forward()
+        return .result(op.name, shape: shape, storage: out, inputs: [a, b], forward: forward) { y in
             guard l.count > 0 else { return }
             let dy = y.grad!.storage.base
             let linear = op == .add || op == .subtract
@@ -52,12 +54,14 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Double)
     public func scaled(by alpha: Scalar) -> Tensor {
         let x = self
-        let out = TensorStorage<Scalar>(uninitializedCount: count)
-        if count > 0 {
-            Scalar.copy(n: count, x: x.storage.base, incX: 1, y: out.base, incY: 1)
-            Scalar.scal(n: count, alpha: alpha, x: out.base, incX: 1)
+        let out = TensorStorage<Scalar>(uninitializedCount: count), n = count
+        func forward() {
+            guard n > 0 else { return }
+            Scalar.copy(n: n, x: x.storage.base, incX: 1, y: out.base, incY: 1)
+            Scalar.scal(n: n, alpha: alpha, x: out.base, incX: 1)
         }
-        return .result("scale", shape: shape, storage: out, inputs: [x]) { y in
+        forward()
+        return .result("Mul", shape: shape, storage: out, inputs: [x], forward: forward, detail: "× \(alpha)") { y in
             guard x.count > 0 else { return }
             Scalar.axpy(n: x.count, alpha: alpha, x: y.grad!.storage.base, incX: 1, y: x.gradPointer(), incY: 1)
         }

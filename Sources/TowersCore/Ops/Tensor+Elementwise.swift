@@ -4,9 +4,10 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Double)
     func unary(_ op: UnaryOp) -> Tensor {
         let x = self
-        let out = TensorStorage<Scalar>(uninitializedCount: count)
-        if count > 0 { Scalar.unaryForward(op, x.storage.base, out.base, count) }
-        return .result(op.name, shape: shape, storage: out, inputs: [x]) { y in
+        let out = TensorStorage<Scalar>(uninitializedCount: count), n = count
+        func forward() { if n > 0 { Scalar.unaryForward(op, x.storage.base, out.base, n) } }
+        forward()
+        return .result(op.name, shape: shape, storage: out, inputs: [x], forward: forward) { y in
             guard x.count > 0 else { return }
             Scalar.unaryBackward(
                 op, x: x.storage.base, y: y.storage.base, dy: y.grad!.storage.base, dx: x.gradPointer(), x.count)

@@ -20,7 +20,8 @@ extension Tensor where Scalar: TensorScalar {
             "matmul inner dimensions differ: \(a.shape)\(ta ? "ᵀ" : "") · \(b.shape)\(tb ? "ᵀ" : "")")
         let lda = a.shape[1], ldb = b.shape[1]
         let out = TensorStorage<Scalar>(uninitializedCount: m * n)
-        if m * n > 0 {
+        func forward() {
+            guard m * n > 0 else { return }
             if k == 0 {
                 out.base.zeroElements(count: m * n)
             } else {
@@ -29,7 +30,8 @@ extension Tensor where Scalar: TensorScalar {
                     b: b.storage.base, ldb: ldb, beta: 0, c: out.base, ldc: n)
             }
         }
-        return .result("matmul", shape: [m, n], storage: out, inputs: [a, b]) { c in
+        forward()
+        return .result("MatMul", shape: [m, n], storage: out, inputs: [a, b], forward: forward) { c in
             // c: (m, n); dC = c.grad
             guard k > 0, m * n > 0 else { return }
             let dc = c.grad!.storage.base

@@ -8,9 +8,12 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Double)
     public func sum() -> Tensor {
         let x = self
-        let out = TensorStorage<Scalar>(uninitializedCount: 1)
-        out.base[0] = count == 0 ? 0 : Scalar.dot(n: count, x: x.storage.base, incX: 1, y: Ones.pointer(count), incY: 1)
-        return .result("sum", shape: [], storage: out, inputs: [x]) { y in
+        let out = TensorStorage<Scalar>(uninitializedCount: 1), n = count
+        func forward() {
+            out.base[0] = n == 0 ? 0 : Scalar.dot(n: n, x: x.storage.base, incX: 1, y: Ones.pointer(n), incY: 1)
+        }
+        forward()
+        return .result("Sum", shape: [], storage: out, inputs: [x], forward: forward) { y in
             guard x.count > 0 else { return }
             // dx += dy · 1
             Scalar.axpy(
@@ -37,7 +40,8 @@ extension Tensor where Scalar: TensorScalar {
         var outShape = shape
         outShape.remove(at: ax)
         let out = TensorStorage<Scalar>(zeros: outer * inner)
-        if d > 0 && inner > 0 {
+        func forward() {
+            guard d > 0 && inner > 0 else { return }
             // x viewed as (outer, d, inner): out[o, :] = x[o]ᵀ · 1
             for o in 0..<outer {
                 Scalar.gemv(
@@ -45,7 +49,8 @@ extension Tensor where Scalar: TensorScalar {
                     x: Ones.pointer(d), incX: 1, beta: 0, y: out.base + o * inner, incY: 1)
             }
         }
-        return .result("sum(axis:)", shape: outShape, storage: out, inputs: [x]) { y in
+        forward()
+        return .result("Sum", shape: outShape, storage: out, inputs: [x], forward: forward, detail: "axis \(ax)") { y in
             guard d > 0 && inner > 0 else { return }
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             // dx[o, j, i] += dy[o, i]: one rank-1 update per outer slice.

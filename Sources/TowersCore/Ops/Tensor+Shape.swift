@@ -16,7 +16,8 @@ extension Tensor where Scalar: TensorScalar {
             target.reduce(1, *) == count && target.allSatisfy { $0 >= 0 },
             "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         let x = self
-        return .result("reshape", shape: target, storage: storage, inputs: [x]) { y in
+        func forward() {}  // the result shares this tensor's storage
+        return .result("Reshape", shape: target, storage: storage, inputs: [x], forward: forward) { y in
             guard x.count > 0 else { return }
             Scalar.axpy(n: x.count, alpha: 1, x: y.grad!.storage.base, incX: 1, y: x.gradPointer(), incY: 1)
         }
@@ -27,8 +28,9 @@ extension Tensor where Scalar: TensorScalar {
         check(rank == 2, "transposed() needs a matrix, shape is \(shape)")
         let x = self, r = shape[0], c = shape[1]
         let out = TensorStorage<Scalar>(uninitializedCount: count)
-        Scalar.transpose(x.storage.base, out.base, rows: r, cols: c, accumulate: false)
-        return .result("transpose", shape: [c, r], storage: out, inputs: [x]) { y in
+        func forward() { Scalar.transpose(x.storage.base, out.base, rows: r, cols: c, accumulate: false) }
+        forward()
+        return .result("Transpose", shape: [c, r], storage: out, inputs: [x], forward: forward) { y in
             Scalar.transpose(y.grad!.storage.base, x.gradPointer(), rows: c, cols: r, accumulate: true)
         }
     }
@@ -52,18 +54,24 @@ extension Tensor where Scalar: TensorScalar {
         var shape = first.shape
         shape[ax] = total
         let out = TensorStorage<Scalar>(uninitializedCount: outer * total * inner)
-        var offsets: [Int] = []
+        var starts: [Int] = []
         var offset = 0
         for p in parts {
-            offsets.append(offset)
-            let block = p.shape[ax] * inner
-            for o in 0..<outer where block > 0 {
-                (out.base + o * total * inner + offset * inner).copyElements(
-                    from: p.storage.base + o * block, count: block)
-            }
+            starts.append(offset)
             offset += p.shape[ax]
         }
-        return .result("concat", shape: shape, storage: out, inputs: parts) { y in
+        let offsets = starts
+        func forward() {
+            for (p, offset) in zip(parts, offsets) {
+                let block = p.shape[ax] * inner
+                for o in 0..<outer where block > 0 {
+                    (out.base + o * total * inner + offset * inner).copyElements(
+                        from: p.storage.base + o * block, count: block)
+                }
+            }
+        }
+        forward()
+        return .result("ConcatV2", shape: shape, storage: out, inputs: parts, forward: forward) { y in
             let dy = y.grad!.storage.base
             for (p, off) in zip(parts, offsets) where p.requiresGrad {
                 let block = p.shape[ax] * inner
@@ -93,10 +101,14 @@ extension Tensor where Scalar: TensorScalar {
         outShape[ax] = range.count
         let block = range.count * inner
         let out = TensorStorage<Scalar>(uninitializedCount: outer * block)
-        for o in 0..<outer where block > 0 {
-            (out.base + o * block).copyElements(from: x.storage.base + (o * d + range.lowerBound) * inner, count: block)
+        func forward() {
+            for o in 0..<outer where block > 0 {
+                (out.base + o * block).copyElements(
+                    from: x.storage.base + (o * d + range.lowerBound) * inner, count: block)
+            }
         }
-        return .result("slice", shape: outShape, storage: out, inputs: [x]) { y in
+        forward()
+        return .result("Slice", shape: outShape, storage: out, inputs: [x], forward: forward) { y in
             guard block > 0 else { return }
             let dy = y.grad!.storage.base, dx = x.gradPointer()
             for o in 0..<outer {

@@ -12,9 +12,10 @@ extension Tensor where Scalar: TensorScalar {
     private func softmaxLastAxis(log: Bool) -> Tensor {
         check(rank >= 1, "softmax needs at least one dimension, shape is \(shape)")
         let x = self, cols = shape[rank - 1], rows = cols == 0 ? 0 : count / cols
-        let out = TensorStorage<Scalar>(uninitializedCount: count)
-        if count > 0 { Scalar.softmaxRows(x.storage.base, out.base, rows: rows, cols: cols, log: log) }
-        return .result(log ? "logSoftmax" : "softmax", shape: shape, storage: out, inputs: [x]) { y in
+        let out = TensorStorage<Scalar>(uninitializedCount: count), n = count
+        func forward() { if n > 0 { Scalar.softmaxRows(x.storage.base, out.base, rows: rows, cols: cols, log: log) } }
+        forward()
+        return .result(log ? "LogSoftmax" : "Softmax", shape: shape, storage: out, inputs: [x], forward: forward) { y in
             guard x.count > 0 else { return }
             Scalar.softmaxRowsBackward(
                 y: y.storage.base, dy: y.grad!.storage.base, dx: x.gradPointer(), rows: rows, cols: cols, log: log)

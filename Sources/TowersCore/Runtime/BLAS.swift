@@ -211,10 +211,22 @@ public enum BLAS {
         prepare()
         let configured = configuredThreads.load(ordering: .relaxed)
         guard configured > 1 else { return }
-        let wanted = work < smallGemmWork ? 1 : configured
+        let wanted = work < smallGemmWork || singleThreadSections.load(ordering: .relaxed) > 0 ? 1 : configured
         if activeThreads.exchange(wanted, ordering: .relaxed) != wanted {
             openblas_set_num_threads(Int32(wanted))
         }
+    }
+
+    /// How many sections that want every BLAS call on one thread are running.
+    private static let singleThreadSections = Atomic<Int>(0)
+
+    /// Runs `body` with every BLAS call single-threaded: for work that is already
+    /// spread over the cores (the towers of a captured step, one per core).
+    package static func withSingleThread<R>(_ body: () throws -> R) rethrows -> R {
+        singleThreadSections.add(1, ordering: .relaxed)
+        defer { singleThreadSections.subtract(1, ordering: .relaxed) }
+        prepare(work: 0)
+        return try body()
     }
 
     /// One line for logs: kernel, threads, repair.

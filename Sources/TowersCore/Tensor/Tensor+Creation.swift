@@ -56,13 +56,19 @@ extension Tensor {
     /// ```
     public func converted<Other: TensorElement>(to _: Other.Type) -> Tensor<Other> {
         let s = TensorStorage<Other>(uninitializedCount: count)
-        if Other.self == Scalar.self {
-            UnsafeMutableRawPointer(s.base).copyMemory(
-                from: storage.base, byteCount: count * MemoryLayout<Scalar>.stride)
-        } else {
-            for i in 0..<count { s.base[i] = Other(convertingFromDouble: storage.base[i].doubleValue) }
+        let source = self, n = count
+        func forward() {
+            if Other.self == Scalar.self {
+                UnsafeMutableRawPointer(s.base).copyMemory(
+                    from: source.storage.base, byteCount: n * MemoryLayout<Scalar>.stride)
+            } else {
+                for i in 0..<n { s.base[i] = Other(convertingFromDouble: source.storage.base[i].doubleValue) }
+            }
         }
-        return Tensor<Other>(shape: shape, storage: s)
+        forward()
+        let out = Tensor<Other>(shape: shape, storage: s)
+        Recorder.current?.append("Cast", output: out, inputs: [ObjectIdentifier(self)], forward: forward, backward: nil)
+        return out
     }
 }
 

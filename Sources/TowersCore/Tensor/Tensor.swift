@@ -114,13 +114,21 @@ public final class Tensor<Scalar: TensorElement>: @unchecked Sendable {
     /// A new tensor with a copy of this one's elements, detached from the graph.
     public func copy() -> Tensor {
         let s = TensorStorage<Scalar>(uninitializedCount: count)
-        s.base.copyElements(from: storage.base, count: count)
-        return Tensor(shape: shape, storage: s)
+        let source = self, n = count
+        func forward() { s.base.copyElements(from: source.storage.base, count: n) }
+        forward()
+        let out = Tensor(shape: shape, storage: s)
+        Recorder.current?.append(
+            "Identity", output: out, inputs: [ObjectIdentifier(self)], forward: forward, backward: nil)
+        return out
     }
 
     /// This tensor's values, shared, without gradient history.
     public func detached() -> Tensor {
-        Tensor(shape: shape, storage: storage)
+        let out = Tensor(shape: shape, storage: storage)
+        Recorder.current?.append(
+            "StopGradient", output: out, inputs: [ObjectIdentifier(self)], forward: {}, backward: nil)
+        return out
     }
 
     /// Reads or writes one element by its indices, one per dimension.
@@ -153,9 +161,15 @@ public final class Tensor<Scalar: TensorElement>: @unchecked Sendable {
     }
 
     /// Overwrites this tensor's elements with `other`'s (same element count).
+    /// Inside a capture the assignment is replayed every step (a moving average's update).
     public func assign(_ other: Tensor) {
         check(other.count == count, "cannot assign a tensor of shape \(other.shape) to one of shape \(shape)")
-        storage.base.copyElements(from: other.storage.base, count: count)
+        let target = self, n = count
+        func forward() { target.storage.base.copyElements(from: other.storage.base, count: n) }
+        forward()
+        Recorder.current?.append(
+            "Assign", output: self, inputs: [ObjectIdentifier(other)], forward: forward, backward: nil,
+            hasSideEffect: true)
     }
 
     /// Sets every element to `value`.
