@@ -8,7 +8,7 @@ import Towers
 struct TowersBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "towers-bench",
-        abstract: "Benchmarks: matmul vs direct cblas_sgemm, siamese training steps, Conv2D and LSTM.")
+        abstract: "Benchmarks: matmul vs direct cblas_sgemm, siamese training steps, Conv2D, LSTM, digits loading.")
 
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Flag(help: "Few repetitions and small sizes only (proves the benchmarks still run).") var quick = false
@@ -30,6 +30,7 @@ struct TowersBench: ParsableCommand {
         if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }
         if selected("lstm") { results.append(try LayerBench.lstm(quick: quick)) }
+        if selected("digits-load") { results.append(try DataBench.digitsLoad(quick: quick)) }
 
         print("")
         print(BenchResult.table(results))
