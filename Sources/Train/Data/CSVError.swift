@@ -19,6 +19,8 @@ public enum CSVError: Error, CustomStringConvertible, Equatable, Sendable {
     case notANumber(file: String, line: Int, column: Int, field: String)
     /// A row has a different number of fields than the first row (or the header).
     case fieldCountMismatch(file: String, line: Int, expected: Int, found: Int, firstLine: Int)
+    /// The separator is not an ASCII character other than a line break or a quote.
+    case invalidSeparator(file: String, separator: Unicode.Scalar)
     /// A field is a number but not a valid value for its column (reported by loaders
     /// such as ``Digits``).
     case invalidValue(file: String, line: Int, column: Int, reason: String)
@@ -36,6 +38,9 @@ public enum CSVError: Error, CustomStringConvertible, Equatable, Sendable {
         case .fieldCountMismatch(let file, let line, let expected, let found, let firstLine):
             return "\(file) line \(line): \(found) field\(found == 1 ? "" : "s"), "
                 + "but line \(firstLine) has \(expected)"
+        case .invalidSeparator(let file, let separator):
+            return "\(file): the separator \(String(reflecting: String(separator))) is not an ASCII character "
+                + "other than a line break or a quote"
         case .invalidValue(let file, let line, let column, let reason):
             return "\(file) line \(line), column \(column): \(reason)"
         }

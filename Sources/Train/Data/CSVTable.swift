@@ -29,9 +29,11 @@ public struct NumericCSV: Sendable, Equatable {
     ///
     /// - Parameters:
     ///   - source: The file name to use in error messages; defaults to the URL's path.
+    ///   - maximumDecompressedSize: The cap on a gzip file's decompressed size.
     /// - Throws: ``CSVError``.
     public init(
-        contentsOf url: URL, source: String? = nil, separator: Unicode.Scalar = ",", hasHeader: Bool = false
+        contentsOf url: URL, source: String? = nil, separator: Unicode.Scalar = ",", hasHeader: Bool = false,
+        maximumDecompressedSize: Int = Gzip.defaultMaximumSize
     ) throws {
         let name = source ?? url.path
         let data: Data
@@ -40,7 +42,9 @@ public struct NumericCSV: Sendable, Equatable {
         } catch {
             throw CSVError.unreadable(file: name, reason: error.localizedDescription)
         }
-        try self.init(data: data, source: name, separator: separator, hasHeader: hasHeader)
+        try self.init(
+            data: data, source: name, separator: separator, hasHeader: hasHeader,
+            maximumDecompressedSize: maximumDecompressedSize)
     }
 
     /// Parses CSV bytes (UTF-8, or gzip-compressed UTF-8).
@@ -50,12 +54,17 @@ public struct NumericCSV: Sendable, Equatable {
     /// t[1, 0]   // 3
     /// ```
     /// - Throws: ``CSVError``.
-    public init(data: Data, source: String, separator: Unicode.Scalar = ",", hasHeader: Bool = false) throws {
-        precondition(separator.isASCII && separator != "\n" && separator != "\r", "CSV separator must be ASCII")
+    public init(
+        data: Data, source: String, separator: Unicode.Scalar = ",", hasHeader: Bool = false,
+        maximumDecompressedSize: Int = Gzip.defaultMaximumSize
+    ) throws {
+        guard separator.isASCII, separator != "\n", separator != "\r", separator != "\"" else {
+            throw CSVError.invalidSeparator(file: source, separator: separator)
+        }
         var text = data
         if Gzip.isGzip(data) {
             do {
-                text = try Gzip.decompress(data)
+                text = try Gzip.decompress(data, maximumSize: maximumDecompressedSize)
             } catch let error as GzipError {
                 throw CSVError.badCompression(file: source, error)
             }
@@ -82,21 +91,23 @@ public struct NumericCSV: Sendable, Equatable {
 
     /// The value at `row`, `column` (0-based).
     public subscript(row: Int, column: Int) -> Double {
-        precondition(
-            row >= 0 && row < rowCount && column >= 0 && column < columnCount,
-            "index (\(row), \(column)) out of range for a \(rowCount)×\(columnCount) table")
+        guard row >= 0 && row < rowCount && column >= 0 && column < columnCount else {
+            preconditionFailure("index (\(row), \(column)) out of range for a \(rowCount)×\(columnCount) table")
+        }
         return values[row * columnCount + column]
     }
 
     /// One row's values.
     public func row(_ index: Int) -> ArraySlice<Double> {
-        precondition(index >= 0 && index < rowCount, "row \(index) out of range 0..<\(rowCount)")
+        guard index >= 0 && index < rowCount else { preconditionFailure("row \(index) out of range 0..<\(rowCount)") }
         return values[(index * columnCount)..<((index + 1) * columnCount)]
     }
 
     /// One column's values, top to bottom.
     public func column(_ index: Int) -> [Double] {
-        precondition(index >= 0 && index < columnCount, "column \(index) out of range 0..<\(columnCount)")
+        guard index >= 0 && index < columnCount else {
+            preconditionFailure("column \(index) out of range 0..<\(columnCount)")
+        }
         return (0..<rowCount).map { values[$0 * columnCount + index] }
     }
 }

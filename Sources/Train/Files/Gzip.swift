@@ -1,17 +1,23 @@
+import CZlib
 public import Foundation
 
-/// A gzip (RFC 1952) decoder, for reading `.gz` files: Foundation on Linux has none.
+/// Reads `.gz` files (RFC 1952) through zlib: Foundation on Linux has no gzip.
 ///
-/// Decodes every member of a multi-member file, checks each member's CRC32 and
-/// ISIZE trailer, and throws a ``GzipError`` on corrupt or truncated input.
+/// Decodes every member of a multi-member file; zlib checks each member's CRC32
+/// and ISIZE trailer. Corrupt or truncated input, trailing bytes, and output
+/// larger than a cap all throw a ``GzipError``; nothing traps. The output is
+/// written once, into the buffer that the returned `Data` owns.
 ///
 /// ```swift
 /// let compressed = try Data(contentsOf: URL(fileURLWithPath: "digits.csv.gz"))
 /// if Gzip.isGzip(compressed) {
-///     let csv = try Gzip.decompress(compressed)
+///     let csv = try Gzip.decompress(compressed, maximumSize: 64 << 20)
 /// }
 /// ```
 public enum Gzip {
+    /// The default cap on the decompressed size: 1 GiB (the embedded digits are 0.3 MB).
+    public static let defaultMaximumSize = 1 << 30
+
     /// Whether `data` starts with the gzip magic bytes `1f 8b`.
     public static func isGzip(_ data: Data) -> Bool {
         data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
@@ -19,24 +25,27 @@ public enum Gzip {
 
     /// The decompressed contents of gzip `data` (all members, concatenated).
     ///
-    /// - Throws: ``GzipError`` when the data is not gzip, is truncated, or fails a check.
-    public static func decompress(_ data: Data) throws -> Data {
+    /// - Parameter maximumSize: The most bytes the output may hold; more throws
+    ///   ``GzipError/tooLarge(limit:)`` (a 1 MB file can inflate to 1 GB).
+    /// - Throws: ``GzipError`` when the data is not gzip, is truncated, fails a
+    ///   check, or decompresses to more than `maximumSize` bytes.
+    public static func decompress(_ data: Data, maximumSize: Int = defaultMaximumSize) throws -> Data {
         guard isGzip(data) else { throw GzipError.notGzip }
-        var output: [UInt8] = []
-        output.reserveCapacity(data.count * 4)
-        try data.withUnsafeBytes { raw in
+        let limit = Swift.max(maximumSize, 0)
+        return try data.withUnsafeBytes { raw in
+            let output = try OutputBuffer(expected: expectedSize(raw, limit: limit))
             var position = 0
-            repeat {
-                position = try member(raw, at: position, into: &output)
+            while true {
+                position = try member(raw, at: position, into: output, limit: limit)
                 // Zero padding after the last member is tolerated (as gzip(1) does).
                 var next = position
                 while next < raw.count && raw[next] == 0 { next += 1 }
                 if next == raw.count { break }
                 guard next == position, raw.count - position >= 2, raw[position] == 0x1F, raw[position + 1] == 0x8B
                 else { throw GzipError.trailingGarbage(offset: position) }
-            } while true
+            }
+            return output.take()
         }
-        return Data(output)
     }
 
     /// The CRC-32 (ISO 3309, as in gzip and zip) of `data`.
@@ -45,86 +54,110 @@ public enum Gzip {
     /// Gzip.crc32(Data("123456789".utf8))   // 0xCBF43926
     /// ```
     public static func crc32(_ data: Data) -> UInt32 {
-        var crc = CRC32()
-        data.withUnsafeBytes { crc.update($0) }
-        return crc.value
+        data.withUnsafeBytes { raw in
+            var crc = CZlib.crc32(0, nil, 0)
+            var rest = UnsafeRawBufferPointer(raw)
+            while !rest.isEmpty {
+                let n = Swift.min(rest.count, 1 << 30)
+                crc = CZlib.crc32(crc, rest.baseAddress!.assumingMemoryBound(to: Bytef.self), uInt(n))
+                rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+            }
+            return UInt32(truncatingIfNeeded: crc)
+        }
     }
 
-    private static let flagHeaderCRC: UInt8 = 2, flagExtra: UInt8 = 4
-    private static let flagName: UInt8 = 8, flagComment: UInt8 = 16
+    /// A first guess at the output size: the last member's ISIZE, bounded by the
+    /// cap and by DEFLATE's best ratio (1032:1).
+    private static func expectedSize(_ raw: UnsafeRawBufferPointer, limit: Int) -> Int {
+        guard raw.count >= 18 else { return 0 }
+        let isize = (0..<4).reduce(0) { $0 | Int(raw[raw.count - 4 + $1]) << (8 * $1) }
+        return Swift.min(isize, limit, raw.count.multipliedReportingOverflow(by: 1032).partialValue)
+    }
 
-    /// Decodes the member starting at `start`; returns the offset just past its trailer.
-    private static func member(_ raw: UnsafeRawBufferPointer, at start: Int, into output: inout [UInt8]) throws -> Int {
-        func need(_ n: Int, at offset: Int) throws {
-            guard raw.count - offset >= n else { throw GzipError.truncated(offset: raw.count) }
-        }
-        func readLE32(_ offset: Int) -> UInt32 {
-            (0..<4).reduce(UInt32(0)) { $0 | UInt32(raw[offset + $1]) << UInt32(8 * $1) }
-        }
-        try need(10, at: start)
-        guard raw[start] == 0x1F, raw[start + 1] == 0x8B else { throw GzipError.notGzip }
-        guard raw[start + 2] == 8 else { throw GzipError.unsupportedMethod(raw[start + 2]) }
-        let flags = raw[start + 3]
-        guard flags & 0xE0 == 0 else { throw GzipError.reservedFlags(flags) }
-        var position = start + 10
-        if flags & flagExtra != 0 {
-            try need(2, at: position)
-            let extraLength = Int(raw[position]) | Int(raw[position + 1]) << 8
-            try need(2 + extraLength, at: position)
-            position += 2 + extraLength
-        }
-        for flag in [flagName, flagComment] where flags & flag != 0 {
-            // A zero-terminated string.
-            while true {
-                try need(1, at: position)
-                position += 1
-                if raw[position - 1] == 0 { break }
+    /// Inflates the member starting at `start` into `output`; returns the offset just past its trailer.
+    private static func member(
+        _ raw: UnsafeRawBufferPointer, at start: Int, into output: OutputBuffer, limit: Int
+    ) throws -> Int {
+        var stream = z_stream()
+        guard towers_inflate_init_gzip(&stream) == Z_OK else { throw GzipError.zlibFailure(stream.reason) }
+        defer { inflateEnd(&stream) }
+        let input = raw.baseAddress!.assumingMemoryBound(to: Bytef.self)
+        var consumed = start
+        while true {
+            if stream.avail_in == 0 {
+                stream.next_in = UnsafeMutablePointer(mutating: input + consumed)
+                stream.avail_in = uInt(Swift.min(raw.count - consumed, 1 << 30))
+            }
+            if output.spare == 0 {
+                guard output.count <= limit else { throw GzipError.tooLarge(limit: limit) }
+                try output.grow(upTo: limit + 1)  // one byte more than allowed, to notice an overflow
+            }
+            let offeredInput = stream.avail_in
+            stream.next_out = output.end
+            stream.avail_out = uInt(Swift.min(output.spare, 1 << 30))
+            let offered = stream.avail_out
+            let status = inflate(&stream, Z_NO_FLUSH)
+            consumed += Int(offeredInput - stream.avail_in)
+            output.count += Int(offered - stream.avail_out)
+            guard output.count <= limit else { throw GzipError.tooLarge(limit: limit) }
+            switch status {
+            case Z_STREAM_END:
+                return consumed
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where stream.avail_out == 0:
+                continue  // more room for output first
+            case Z_BUF_ERROR where consumed == raw.count:
+                throw GzipError.truncated(offset: raw.count)
+            case Z_DATA_ERROR:
+                throw GzipError(zlibMessage: stream.reason, offset: consumed)
+            default:
+                throw GzipError.zlibFailure(stream.reason)
             }
         }
-        if flags & flagHeaderCRC != 0 {
-            try need(2, at: position)
-            var crc = CRC32()
-            crc.update(UnsafeRawBufferPointer(rebasing: raw[start..<position]))
-            let expected = UInt16(raw[position]) | UInt16(raw[position + 1]) << 8
-            let actual = UInt16(truncatingIfNeeded: crc.value)
-            guard expected == actual else { throw GzipError.headerChecksumMismatch(expected: expected, actual: actual) }
-            position += 2
-        }
-
-        let outputStart = output.count
-        position = try Inflate.inflate(raw, from: position, into: &output)
-        try need(8, at: position)
-        let expectedCRC = readLE32(position)
-        let expectedSize = readLE32(position + 4)
-        var crc = CRC32()
-        output.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
-        guard crc.value == expectedCRC else { throw GzipError.crcMismatch(expected: expectedCRC, actual: crc.value) }
-        let actualSize = UInt32(truncatingIfNeeded: output.count - outputStart)
-        guard actualSize == expectedSize else {
-            throw GzipError.sizeMismatch(expected: expectedSize, actual: actualSize)
-        }
-        return position + 8
     }
 }
 
-/// The CRC-32 used by gzip (reflected polynomial 0xEDB88320), byte-table driven.
-struct CRC32 {
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+extension z_stream {
+    /// zlib's message for the last error.
+    fileprivate var reason: String { msg.map { String(cString: $0) } ?? "zlib error" }
+}
+
+/// A growable `malloc` buffer that becomes the returned `Data` without a copy
+/// (freed here if decompression fails).
+private final class OutputBuffer {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    var count = 0
+
+    init(expected: Int) throws {
+        capacity = Swift.max(expected, 1 << 16)
+        guard let base = malloc(capacity) else { throw GzipError.zlibFailure("out of memory") }
+        self.base = base
     }
 
-    private var state: UInt32 = 0xFFFF_FFFF
+    deinit { free(base) }
 
-    /// The checksum of the bytes seen so far.
-    var value: UInt32 { ~state }
+    var spare: Int { capacity - count }
+    var end: UnsafeMutablePointer<Bytef> { (base + count).assumingMemoryBound(to: Bytef.self) }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        var c = state
-        Self.table.withUnsafeBufferPointer { table in
-            for byte in bytes { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+    /// Doubles the capacity, up to `maximum` (`realloc`, in place where it can).
+    func grow(upTo maximum: Int) throws {
+        let newCapacity = Swift.min(capacity.multipliedReportingOverflow(by: 2).partialValue, maximum)
+        guard newCapacity > capacity, let grown = realloc(base, newCapacity) else {
+            throw GzipError.zlibFailure("out of memory for \(capacity) bytes of output")
         }
-        state = c
+        base = grown
+        capacity = newCapacity
+    }
+
+    /// The bytes as `Data` that owns (and later frees) the buffer; the buffer is then empty.
+    func take() -> Data {
+        guard count > 0, let fitted = realloc(base, count) else { return Data() }
+        let data = Data(bytesNoCopy: fitted, count: count, deallocator: .free)
+        base = malloc(1)!
+        capacity = 1
+        count = 0
+        return data
     }
 }
