@@ -28,6 +28,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
     case duplicateName(file: String, name: String)
     /// A tensor's header entry is not an object.
     case entryNotObject(file: String, tensor: String)
+    /// A tensor's entry names a field twice (Python's safetensors rejects it too).
+    case duplicateField(file: String, tensor: String, field: String)
     /// A tensor's entry lacks `dtype`, `shape` or `data_offsets`.
     case missingField(file: String, tensor: String, field: String)
     /// A tensor's `shape` or `data_offsets` (or `dtype`) has the wrong form.
@@ -74,6 +76,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable, Sendabl
             return "\(file): header names '\(name)' more than once"
         case .entryNotObject(let file, let tensor):
             return "\(file): tensor '\(tensor)': entry is not a JSON object"
+        case .duplicateField(let file, let tensor, let field):
+            return "\(file): tensor '\(tensor)': entry names \"\(field)\" more than once"
         case .missingField(let file, let tensor, let field):
             return "\(file): tensor '\(tensor)': entry has no \"\(field)\""
         case .invalidField(let file, let tensor, let field, let reason):

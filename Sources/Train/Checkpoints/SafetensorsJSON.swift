@@ -1,26 +1,24 @@
+// Why Towers parses safetensors headers itself instead of using Foundation:
+// Python's `safetensors` (serde_json) rejects a duplicate field inside a tensor
+// entry and any dimension or offset that is not a plain non-negative integer
+// (`-0`, `2.0`, `1e2`), and reads offsets as exact 64-bit integers. On this
+// toolchain (Swift 6.3.1 on Linux, swift-foundation) JSONSerialization keeps
+// the last of duplicate keys and JSONDecoder the first, both silently, and both
+// read `-0`, `1.0` and `1e2` as the integers 0, 1 and 100 (JSONSerialization
+// even reports `-0` as the same `NSNumber` as `0`). Neither can express those
+// checks, so this file keeps the smallest parser that can: objects as ordered
+// key/value pairs (duplicates kept, for the reader to reject) and numbers as
+// their text (converted exactly, or rejected, by the reader).
+
 /// A JSON value as found in a safetensors header. Objects keep their key order
-/// (and duplicate keys, so the reader can reject them); numbers keep their text,
-/// so integers are read exactly.
-enum SafetensorsJSON: Equatable {
+/// and duplicate keys; numbers keep their text.
+enum SafetensorsJSON {
     case object([(key: String, value: SafetensorsJSON)])
     case array([SafetensorsJSON])
     case string(String)
     case number(String)
     case bool(Bool)
     case null
-
-    static func == (lhs: SafetensorsJSON, rhs: SafetensorsJSON) -> Bool {
-        switch (lhs, rhs) {
-        case (.object(let a), .object(let b)):
-            return a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-        case (.array(let a), .array(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
-        case (.number(let a), .number(let b)): return a == b
-        case (.bool(let a), .bool(let b)): return a == b
-        case (.null, .null): return true
-        default: return false
-        }
-    }
 
     /// A short name of the value's kind, for error messages.
     var kind: String {
@@ -34,11 +32,29 @@ enum SafetensorsJSON: Equatable {
         }
     }
 
-    /// The value as a non-negative integer that fits in `Int`, if it is one
-    /// (written without fraction or exponent).
+    /// The value as written, compactly (objects abbreviated), for error messages.
+    var text: String {
+        switch self {
+        case .number(let text): return text
+        case .string(let text): return Self.quoted(text)
+        case .array(let elements): return "[" + elements.map(\.text).joined(separator: ", ") + "]"
+        case .object: return "{…}"
+        case .bool(let value): return "\(value)"
+        case .null: return "null"
+        }
+    }
+
+    /// The value as a non-negative integer that fits in `Int`: written as plain
+    /// digits (no sign, fraction or exponent, as Python's safetensors requires).
     var nonNegativeInt: Int? {
-        guard case .number(let text) = self, let value = Int(text), value >= 0 else { return nil }
-        return value
+        guard case .number(let text) = self, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text)
+    }
+
+    /// Whether the value is written as plain digits but exceeds `Int.max`.
+    var isTooLargeInteger: Bool {
+        guard case .number(let text) = self, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+        return Int(text) == nil
     }
 
     /// Parses a complete JSON document; surrounding whitespace (the header's

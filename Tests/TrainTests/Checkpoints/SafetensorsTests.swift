@@ -291,6 +291,51 @@ struct SafetensorsCorruptionTests {
             header: #"{"\ud800": 1}"#)
     }
 
+    @Test("as Python's safetensors: a duplicate field in an entry, -0, and non-integers are rejected")
+    func pythonRules() throws {
+        let f32x2 = #""dtype":"F32","shape":[2]"#
+        let eight = [UInt8](repeating: 0, count: 8)
+        expectError(
+            .duplicateField(file: file, tensor: "a", field: "dtype"),
+            header: #"{"a": {"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]}}"#, data: eight)
+        expectError(
+            .duplicateField(file: file, tensor: "a", field: "shape"),
+            header: #"{"a": {"dtype":"F32","shape":[3],"shape":[2],"data_offsets":[0,8]}}"#, data: eight)
+        // The same key spelled with an escape is the same key.
+        expectError(
+            .duplicateField(file: file, tensor: "a", field: "data_offsets"),
+            header: "{\"a\": {\(f32x2),\"data_offsets\":[0,8],\"data_offset\\u0073\":[0,8]}}", data: eight)
+        expectError(
+            .invalidField(file: file, tensor: "a", field: "shape", reason: "must hold non-negative integers, found -0"),
+            header: #"{"a": {"dtype":"F32","shape":[-0, 2],"data_offsets":[0,0]}}"#)
+        expectError(
+            .invalidField(
+                file: file, tensor: "a", field: "data_offsets", reason: "must hold non-negative integers, found [-0, 8]"),
+            header: "{\"a\": {\(f32x2),\"data_offsets\":[-0,8]}}", data: eight)
+        expectError(
+            .invalidField(file: file, tensor: "a", field: "shape", reason: "must hold non-negative integers, found 2e0"),
+            header: #"{"a": {"dtype":"F32","shape":[2e0],"data_offsets":[0,8]}}"#, data: eight)
+        expectError(
+            .invalidField(
+                file: file, tensor: "a", field: "shape", reason: "[18446744073709551616] is too large"),
+            header: #"{"a": {"dtype":"F32","shape":[18446744073709551616],"data_offsets":[0,8]}}"#, data: eight)
+        expectError(
+            .invalidField(file: file, tensor: "a", field: "shape", reason: "[18446744073709551615] is too large"),
+            header: #"{"a": {"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,8]}}"#, data: eight)
+        expectError(
+            .invalidField(
+                file: file, tensor: "a", field: "data_offsets",
+                reason: "[0, 9223372036854775808] are beyond any file Towers reads"),
+            header: "{\"a\": {\(f32x2),\"data_offsets\":[0,9223372036854775808]}}", data: eight)
+        // Accepted as Python accepts them: unknown fields, null metadata, surrounding spaces.
+        let lenient = try read(
+            safetensorsBytes(
+                header: "  {\"__metadata__\": null, \"a\": {\(f32x2),\"data_offsets\":[0,8],\"extra\":1}}  ",
+                data: eight))
+        #expect(lenient.metadata.isEmpty)
+        #expect(try lenient.tensor(named: "a", as: Float.self).scalars == [0, 0])
+    }
+
     @Test("invalid UTF-8 in the header, and absurd header lengths")
     func rawBytes() {
         var bytes = safetensorsBytes(header: "{\"\u{E9}\": 1}")
