@@ -8,7 +8,7 @@ import TowersCore
 struct SafetensorsInteropTests {
     @Test("Python's safetensors.numpy reads what Towers writes")
     func pythonReadsTowers() throws {
-        guard Python.require(["safetensors", "numpy"]) else { return }
+        try Python.require(["safetensors", "numpy"])
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let url = directory.file("towers.safetensors")
@@ -63,7 +63,7 @@ struct SafetensorsInteropTests {
 
     @Test("Towers reads what Python's safetensors.numpy writes")
     func towersReadsPython() throws {
-        guard Python.require(["safetensors", "numpy"]) else { return }
+        try Python.require(["safetensors", "numpy"])
         let directory = try TemporaryDirectory()
         defer { directory.cleanup() }
         let url = directory.file("python.safetensors")
@@ -105,6 +105,56 @@ struct SafetensorsInteropTests {
 
         #expect(throws: SafetensorsError.unsupportedDType(file: halfURL.path, tensor: "w", dtype: "F16")) {
             try SafetensorsFile.read(from: halfURL)
+        }
+    }
+
+    /// Header edge cases, each read by Python's `safetensors.numpy.load` and by
+    /// Towers. Towers follows Python except where Python keeps the last of two
+    /// equal names silently: Towers rejects those (a checkpoint must not hide a tensor).
+    @Test("edge-case headers: Towers accepts and rejects what Python's safetensors does, or is stricter")
+    func edgeCases() throws {
+        try Python.require(["safetensors", "numpy"])
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let entry = #"{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#
+        // name, header, (Python accepts, Towers accepts)
+        let cases: [(String, String, Bool, Bool)] = [
+            ("valid", #"{"a":\#(entry)}"#, true, true),
+            ("duplicate-field", #"{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, false, false),
+            ("minus-zero-dim", #"{"a":{"dtype":"F32","shape":[-0,2],"data_offsets":[0,0]}}"#, false, false),
+            ("minus-zero-offset", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[-0,8]}}"#, false, false),
+            ("float-dim", #"{"a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]}}"#, false, false),
+            ("exponent-offset", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8e0]}}"#, false, false),
+            ("dim-2^64", #"{"a":{"dtype":"F32","shape":[18446744073709551616],"data_offsets":[0,8]}}"#, false, false),
+            ("duplicate-metadata", #"{"__metadata__":{},"__metadata__":{},"a":\#(entry)}"#, false, false),
+            ("null-metadata", #"{"__metadata__":null,"a":\#(entry)}"#, true, true),
+            ("unknown-field", #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":[]}}"#, true, true),
+            ("duplicate-name", #"{"a":\#(entry),"a":\#(entry)}"#, true, false),
+            ("duplicate-metadata-key", #"{"__metadata__":{"k":"1","k":"2"},"a":\#(entry)}"#, true, false),
+        ]
+        for (name, header, _, _) in cases {
+            try safetensorsBytes(header: header, data: Array(repeating: 0, count: 8))
+                .write(to: directory.file(name + ".safetensors"))
+        }
+        let script = """
+            import json, sys, os
+            from safetensors.numpy import load
+            result = {}
+            for name in sys.argv[2:]:
+                try:
+                    load(open(os.path.join(sys.argv[1], name + '.safetensors'), 'rb').read())
+                    result[name] = True
+                except Exception:
+                    result[name] = False
+            print(json.dumps(result))
+            """
+        let result = try Python.run(script, arguments: [directory.url.path] + cases.map(\.0))
+        try #require(result.status == 0, "python failed: \(result.stderr)")
+        let python = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Bool])
+        for (name, _, pythonAccepts, towersAccepts) in cases {
+            #expect(python[name] == pythonAccepts, "Python's safetensors on \(name)")
+            let towers = (try? SafetensorsFile.read(from: directory.file(name + ".safetensors"))) != nil
+            #expect(towers == towersAccepts, "Towers on \(name)")
         }
     }
 }

@@ -83,7 +83,7 @@ struct CSVTests {
 
     @Test("gzip-compressed CSV is decompressed transparently")
     func gzipped() throws {
-        guard Python.require(["gzip"]) else { return }
+        try Python.require(["gzip"])
         let text = (0..<500).map { "\($0),\(Double($0) / 4),\(-$0)" }.joined(separator: "\n") + "\n"
         let packed = try gzipWithPython(Data(text.utf8), level: 6)
         let table = try NumericCSV(data: packed, source: "t.csv.gz")

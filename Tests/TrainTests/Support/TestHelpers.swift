@@ -23,12 +23,30 @@ struct PythonResult {
     let stderr: String
 }
 
+/// Why the Python-backed interop tests cannot run.
+struct PythonUnavailable: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// The Python interpreter of the interop tests: `make test` creates `.venv` with
+/// `safetensors` and `numpy` (versions in `Tests/python-requirements.txt`) and
+/// passes its `python` in `TOWERS_PYTHON`.
 enum Python {
-    /// Runs `python3 -c script args...` and waits for it.
+    /// The interpreter's path; throws (failing the test) when `TOWERS_PYTHON` is unset.
+    static func interpreter() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["TOWERS_PYTHON"], !path.isEmpty else {
+            throw PythonUnavailable(
+                description: "TOWERS_PYTHON is not set: run the tests with `make test`, which creates .venv "
+                    + "with safetensors and numpy and passes its python in TOWERS_PYTHON")
+        }
+        return path
+    }
+
+    /// Runs `python -c script args...` and waits for it.
     static func run(_ script: String, arguments: [String] = []) throws -> PythonResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
+        process.executableURL = URL(fileURLWithPath: try interpreter())
+        process.arguments = ["-c", script] + arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -42,17 +60,13 @@ enum Python {
             stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// Whether `python3` can import every module in `modules`; records an Issue
-    /// (a failure) naming the missing ones when it cannot.
-    static func require(_ modules: [String], sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-        let script = "import " + modules.joined(separator: ", ")
-        guard let result = try? run(script), result.status == 0 else {
-            let message =
-                "python3 cannot import \(modules.joined(separator: ", ")); "
-                + "install with `python3 -m pip install safetensors numpy`"
-            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-            return false
+    /// Throws (failing the test) unless the interpreter imports every module in `modules`.
+    static func require(_ modules: [String]) throws {
+        let result = try run("import " + modules.joined(separator: ", "))
+        guard result.status == 0 else {
+            throw PythonUnavailable(
+                description: "\(try interpreter()) cannot import \(modules.joined(separator: ", ")): "
+                    + "\(result.stderr); run `make test`, which installs them into .venv")
         }
-        return true
     }
 }
