@@ -74,7 +74,7 @@ public final class SiameseTraining {
         let batch = sampler.sample(recipe.batchSize)
         let (left, right) = data.train.pairTensors(batch)
         let (a, b) = try network(left, right)
-        let loss = contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
+        let loss = try contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
         let value = loss.scalar
         guard value.isFinite else {
             throw TrainingError.nonFiniteLoss(

@@ -66,7 +66,7 @@ enum TrainingFixtures {
             // The contrastive loss alone gives the output bias no gradient (it cancels
             // in a − b); the squared-error term moves every weight.
             let loss =
-                contrastiveLoss(a, b, labels: [.same, .different, .same, .different, .same, .different])
+                try contrastiveLoss(a, b, labels: [.same, .different, .same, .different, .same, .different])
                 + meanSquaredError(a, .ones(a.shape))
             loss.backward()
             try sgd.step()
