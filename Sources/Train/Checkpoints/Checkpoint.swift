@@ -30,18 +30,37 @@ public enum Checkpoint {
     }
 
     /// Writes every variable of `store` (weights, optimizer slots, `global_step`),
-    /// atomically (temporary file, then rename).
+    /// atomically (temporary file, then rename). Temporary files that an earlier,
+    /// killed save left in the directory are removed (see ``AtomicFile``).
+    ///
+    /// - Throws: ``CheckpointError/nonFiniteValue(file:tensor:)`` if a variable holds
+    ///   NaN or an infinity (the file on disk is then left as it was), or
+    ///   ``SafetensorsError/writeFailed(file:reason:)``.
     public static func save(_ store: VariableStore, to url: URL, metadata: [String: String] = [:]) throws {
         var file = SafetensorsFile(metadata: metadata.merging(["format": "towers"]) { a, _ in a })
         for v in store.allVariables {
-            if let t = v.tensor(as: Float.self) { file.set(v.name, t) }
-            if let t = v.tensor(as: Double.self) { file.set(v.name, t) }
+            let finite: Bool
+            if let t = v.tensor(as: Float.self) {
+                finite = t.allFinite
+                file.set(v.name, t)
+            } else if let t = v.tensor(as: Double.self) {
+                finite = t.allFinite
+                file.set(v.name, t)
+            } else {
+                finite = true
+            }
+            guard finite else { throw CheckpointError.nonFiniteValue(file: url.path, tensor: v.name) }
         }
         try file.write(to: url)
     }
 
     /// Restores the variables of `store` from `url`; see ``Options``. Nothing is
     /// assigned unless every check passes.
+    ///
+    /// - Throws: ``SafetensorsError`` for a file that is not valid safetensors;
+    ///   ``CheckpointError`` for names, shapes or dtypes that do not fit the store, a
+    ///   prefix map that sends two tensors to one variable, a NaN or infinity in a
+    ///   tensor, or a `global_step` that is not a whole number in 0...2⁵³.
     @discardableResult
     public static func load(
         into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
@@ -49,14 +68,17 @@ public enum Checkpoint {
         let file = try SafetensorsFile.read(from: url)
         var report = LoadReport(file: url.path)
         var assignments: [(any AnyVariable, AnyTensorData)] = []
-        var matched = Set<String>()
+        var matched: [String: String] = [:]  // variable → the file tensor restoring it
         for name in file.names where name != SafetensorsFile.metadataKey {
             let target = mapped(name, prefixMap)
             guard let v = store.variable(named: target), let data = file[name] else {
                 report.unused.append(name)
                 continue
             }
-            matched.insert(v.name)
+            if let first = matched.updateValue(name, forKey: v.name) {
+                throw CheckpointError.prefixMapCollision(file: url.path, variable: v.name, tensors: [first, name])
+            }
+            try validate(data, name: name, variable: v.name, file: url.path)
             if data.dtype != v.dtype {
                 report.dtypeMismatches.append(.init(name: target, variable: "\(v.dtype)", file: "\(data.dtype)"))
             } else if data.shape != v.shape {
@@ -65,7 +87,7 @@ public enum Checkpoint {
                 assignments.append((v, data))
             }
         }
-        report.missing = store.allVariables.map(\.name).filter { !matched.contains($0) }
+        report.missing = store.allVariables.map(\.name).filter { matched[$0] == nil }
         if !report.shapeMismatches.isEmpty || !report.dtypeMismatches.isEmpty
             || (!report.missing.isEmpty && !options.contains(.allowMissing))
             || (!report.unused.isEmpty && !options.contains(.allowUnused))
@@ -78,6 +100,20 @@ public enum Checkpoint {
         }
         report.restored = assignments.count
         return report
+    }
+
+    /// No NaN or infinity; `global_step` a whole number in 0...2⁵³.
+    private static func validate(_ data: AnyTensorData, name: String, variable: String, file: String) throws {
+        let finite =
+            data.dtype == .float32
+            ? try data.tensor(as: Float.self).allFinite : try data.tensor(as: Double.self).allFinite
+        guard finite else { throw CheckpointError.nonFiniteValue(file: file, tensor: name) }
+        if variable == "global_step", data.count == 1 {
+            let value = data.converted(to: Double.self).scalars[0]
+            guard SGDError.stepCount(value) != nil else {
+                throw CheckpointError.invalidGlobalStep(file: file, tensor: name, value: value)
+            }
+        }
     }
 
     private static func mapped(_ name: String, _ map: [String: String]) -> String {
@@ -120,16 +156,32 @@ public struct LoadReport: Sendable, CustomStringConvertible, Equatable {
     }
 }
 
-/// A checkpoint that does not fit the model.
+/// A checkpoint that does not fit the model, or values that no checkpoint may hold.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// Names, shapes or dtypes differ; nothing was restored.
     case mismatch(LoadReport)
+    /// A prefix map sends two tensors of the file to one variable; nothing was restored.
+    case prefixMapCollision(file: String, variable: String, tensors: [String])
+    /// A tensor holds NaN or an infinity: nothing was restored (loading), or the
+    /// file was not written (saving).
+    case nonFiniteValue(file: String, tensor: String)
+    /// The file's `global_step` is not a whole number in 0...2⁵³; nothing was restored.
+    case invalidGlobalStep(file: String, tensor: String, value: Double)
 
     public var description: String {
         switch self {
         case .mismatch(let report):
             return
                 "\(report)\nnothing was restored; pass options: [.allowMissing, .allowUnused] or a prefixMap to load a partial or renamed checkpoint"
+        case .prefixMapCollision(let file, let variable, let tensors):
+            return "checkpoint \(file): the prefix map sends both '\(tensors[0])' and '\(tensors[1])' to variable "
+                + "'\(variable)'; nothing was restored"
+        case .nonFiniteValue(let file, let tensor):
+            return "checkpoint \(file): '\(tensor)' holds NaN or an infinity; a checkpoint must hold finite values "
+                + "(nothing was read or written)"
+        case .invalidGlobalStep(let file, let tensor, let value):
+            return "checkpoint \(file): '\(tensor)' is \(value), not a step count (a whole number in 0...2^53); "
+                + "nothing was restored"
         }
     }
 }

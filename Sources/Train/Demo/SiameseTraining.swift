@@ -63,25 +63,34 @@ public final class SiameseTraining {
     /// The number of steps taken, restored with a checkpoint.
     public var stepCount: Int { optimizer.stepCount }
 
-    /// One training step; returns its loss. Throws ``TrainingError/nonFiniteLoss(step:value:lastGoodCheckpoint:)``
-    /// without updating when the loss is NaN or infinite.
+    /// One training step; returns its loss.
+    ///
+    /// - Throws: ``TrainingError/nonFiniteLoss(step:value:lastGoodCheckpoint:)``
+    ///   without updating when the loss is NaN or infinite, and
+    ///   ``TrainingError/nonFiniteWeights(step:variable:lastGoodCheckpoint:)`` when the
+    ///   update made a weight NaN or infinite (then the weights in memory are unusable:
+    ///   ``Checkpoint/save(_:to:metadata:)`` refuses them).
     @discardableResult
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
+        let index = try optimizer.currentStep()
         // The sampler is re-seeded from the step count so a resumed run draws the same pairs.
         var sampler = PairSampler(
             dataset: data.train, sameFraction: recipe.sameFraction,
-            seed: recipe.seed &+ UInt64(stepCount) &* 0x9E37_79B9)
+            seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
         let batch = sampler.sample(recipe.batchSize)
         let (left, right) = data.train.pairTensors(batch)
         let (a, b) = try network(left, right)
         let loss = try contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
         let value = loss.scalar
         guard value.isFinite else {
-            throw TrainingError.nonFiniteLoss(
-                step: stepCount, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+            throw TrainingError.nonFiniteLoss(step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
         }
         loss.backward()
-        try optimizer.step()
+        do {
+            try optimizer.step()
+        } catch let error as TrainingError {
+            throw error.with(lastGoodCheckpoint: lastGoodCheckpoint)
+        }
         losses.append(value)
         return value
     }

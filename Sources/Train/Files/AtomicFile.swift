@@ -11,9 +11,12 @@ public import Foundation
 /// Replaces files atomically: readers (and a crash at any moment) see either the
 /// old contents or the complete new contents, never a torn file.
 ///
-/// The data goes to a temporary file in the destination's directory, is flushed
-/// with `fsync`, and is then renamed over the destination; the directory is
-/// flushed too, so the rename itself survives a power loss.
+/// The data goes to a temporary file in the destination's directory
+/// (`.NAME.tmp-PID-RANDOM`), is flushed with `fsync`, and is then renamed over the
+/// destination; the directory is flushed too, so the rename itself survives a
+/// power loss. A process killed during a write leaves its temporary file behind:
+/// the next write to the same destination removes such files when they are older
+/// than the writing process (so a concurrent writer's file is never touched).
 ///
 /// ```swift
 /// try AtomicFile.write(Data("hello".utf8), to: URL(fileURLWithPath: "out/greeting.txt"))
@@ -27,6 +30,7 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let path = url.path
         let directory = url.deletingLastPathComponent().path
+        removeStaleTemporaries(of: url.lastPathComponent, in: directory)
         let temporary =
             directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
 
@@ -62,6 +66,49 @@ public enum AtomicFile {
             _ = close(directoryFD)
         }
     }
+}
+
+extension AtomicFile {
+    /// Removes `.NAME.tmp-PID-RANDOM` regular files in `directory` (exactly that
+    /// pattern, for this `name`) last modified before this process started: what
+    /// killed writes left. Best effort: failures are ignored.
+    static func removeStaleTemporaries(of name: String, in directory: String) {
+        let prefix = "." + name + ".tmp-"
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)
+        else { return }
+        for entry in entries where entry.hasPrefix(prefix) && isTemporarySuffix(entry.dropFirst(prefix.count)) {
+            let path = (directory.isEmpty ? "." : directory) + "/" + entry
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
+            let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+            if modified < processStart - 0.05 { _ = unlink(path) }
+        }
+    }
+
+    /// `PID-RANDOM`: two runs of decimal digits joined by a dash.
+    private static func isTemporarySuffix(_ suffix: Substring) -> Bool {
+        let parts = suffix.split(separator: "-", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    }
+
+    /// When this process started (seconds since 1970), from `/proc/self/stat`
+    /// (clock ticks after boot) and the boot-time clock; the first use of
+    /// `AtomicFile` where `/proc` is unavailable.
+    static let processStart: Double = {
+        func seconds(_ clock: clockid_t) -> Double {
+            var now = timespec()
+            clock_gettime(clock, &now)
+            return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        }
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return seconds(CLOCK_REALTIME) }
+        // Fields after the command name: state is field 3, starttime field 22.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let ticks = Double(fields[19]) else { return seconds(CLOCK_REALTIME) }
+        let age = seconds(CLOCK_BOOTTIME) - ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
+        return seconds(CLOCK_REALTIME) - age
+    }()
 }
 
 @inline(__always)

@@ -13,10 +13,14 @@ public import Variables
 /// `dot`).
 ///
 /// ```swift
-/// let sgd = SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
+/// let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
 /// loss.backward()
 /// try sgd.step()        // update every trainable variable, then zero the gradients
 /// ```
+///
+/// Options are checked (``SGDError``), and every step checks the weights and
+/// slots it updated: a NaN or infinity stops training with
+/// ``TrainingError/nonFiniteWeights(step:variable:lastGoodCheckpoint:)``.
 public final class SGD {
     public let store: VariableStore
     public var learningRate: LearningRateSchedule
@@ -40,12 +44,18 @@ public final class SGD {
         public var clipped: Bool
     }
 
+    /// - Throws: ``SGDError`` for a momentum, weight decay or learning rate that is
+    ///   negative or not finite, a `clipNorm` that is not a finite positive number,
+    ///   or Nesterov momentum without momentum.
     public init(
         store: VariableStore, learningRate: LearningRateSchedule, momentum: Double = 0, nesterov: Bool = false,
         weightDecay: Double = 0, clipNorm: Double? = nil
     ) throws {
-        precondition(momentum >= 0 && weightDecay >= 0, "SGD needs non-negative momentum and weight decay")
-        precondition(!nesterov || momentum > 0, "Nesterov momentum needs momentum > 0")
+        try SGDError.check("momentum", momentum, allowed: "a finite number ≥ 0") { $0 >= 0 }
+        try SGDError.check("weightDecay", weightDecay, allowed: "a finite number ≥ 0") { $0 >= 0 }
+        if let clipNorm { try SGDError.check("clipNorm", clipNorm, allowed: "a finite number > 0") { $0 > 0 } }
+        guard !nesterov || momentum > 0 else { throw SGDError.nesterovWithoutMomentum }
+        try learningRate.validate()
         self.store = store
         self.learningRate = learningRate
         self.momentum = momentum
@@ -58,7 +68,27 @@ public final class SGD {
     }
 
     /// The number of steps taken (restored with a checkpoint).
-    public var stepCount: Int { Int(globalStep.value.scalar) }
+    ///
+    /// Stops the program if `global_step` was set in memory to a value that is not
+    /// a step count (``Checkpoint/load(into:from:options:prefixMap:)`` never loads
+    /// one); ``currentStep()`` throws instead.
+    public var stepCount: Int {
+        do {
+            return try currentStep()
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    /// The number of steps taken.
+    ///
+    /// - Throws: ``SGDError/invalidGlobalStep(_:)`` if `global_step` holds a value
+    ///   that is not a whole number in 0...2⁵³.
+    public func currentStep() throws -> Int {
+        let value = globalStep.value.scalar
+        guard let step = SGDError.stepCount(value) else { throw SGDError.invalidGlobalStep(value) }
+        return step
+    }
 
     /// Creates the momentum slots of `variables` (default: every trainable one) now,
     /// so that a checkpoint can be loaded into them before the first step.
@@ -84,11 +114,16 @@ public final class SGD {
 
     /// Updates `variables` (default: every trainable one) from their accumulated
     /// gradients, then zeroes the gradients. A variable without a gradient is skipped.
+    ///
+    /// - Throws: ``TrainingError/nonFiniteWeights(step:variable:lastGoodCheckpoint:)``
+    ///   when the update made a weight or slot NaN or infinite (`global_step` is then
+    ///   not advanced), or ``SGDError`` for an invalid learning rate or `global_step`.
     @discardableResult
     public func step(_ variables: [any AnyVariable]? = nil) throws -> StepInfo {
         let vars = variables ?? store.trainableVariables
         try createSlots(for: vars)
-        let index = stepCount
+        let index = try currentStep()
+        try learningRate.validate()
         let lr = learningRate.rate(at: index)
         if weightDecay > 0 { for v in vars { foldWeightDecay(v) } }
         let norm = vars.reduce(0.0) { $0 + squaredNorm($1) }.squareRoot()
@@ -98,6 +133,11 @@ public final class SGD {
             for v in vars { scaleGradient(v, by: clipNorm / norm) }
         }
         for v in vars { update(v, learningRate: lr) }
+        for v in vars {
+            for checked in [v, slots[ObjectIdentifier(v)]].compactMap({ $0 }) where !isFinite(checked) {
+                throw TrainingError.nonFiniteWeights(step: index, variable: checked.name, lastGoodCheckpoint: nil)
+            }
+        }
         globalStep.value[] = Double(index + 1)
         return StepInfo(step: index, learningRate: lr, gradientNorm: norm, clipped: clipped)
     }
@@ -112,6 +152,12 @@ public final class SGD {
     }
 
     // MARK: Type dispatch
+
+    private func isFinite(_ v: any AnyVariable) -> Bool {
+        if let t = v.tensor(as: Float.self) { return t.allFinite }
+        if let t = v.tensor(as: Double.self) { return t.allFinite }
+        return true
+    }
 
     private func foldWeightDecay(_ v: any AnyVariable) {
         if let t = v.tensor(as: Float.self) { Self.foldWeightDecay(t, weightDecay) }

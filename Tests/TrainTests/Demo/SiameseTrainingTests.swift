@@ -176,6 +176,31 @@ struct SiameseTrainingTests {
         #expect(try dir.contents() == ["good.safetensors"])
     }
 
+    @Test("an update to infinite weights stops training, names the step and variable, keeps the last checkpoint")
+    func nonFiniteWeightsStop() throws {
+        let dir = try F.Scratch("siamese")
+        defer { dir.remove() }
+        // A rate beyond Float's range: the first loss is finite, the first update is not.
+        let run = try SiameseTraining(recipe: Self.recipe(seed: 5, learningRate: 1e300), data: try Digits.load())
+        let good = dir.file("good.safetensors")
+        try Checkpoint.save(run.store, to: good)
+        let saved = try Data(contentsOf: good)
+        let error = caughtError { try run.step(lastGoodCheckpoint: good) }
+        guard case .nonFiniteWeights(let step, let variable, let checkpoint)? = error as? TrainingError else {
+            Issue.record("expected nonFiniteWeights, got \(String(describing: error))")
+            return
+        }
+        #expect(step == 0)
+        #expect(variable.hasPrefix("tower/"))
+        #expect(checkpoint == good)
+        #expect("\(error!)".contains("the last good checkpoint \(good.path) was kept"))
+        #expect(run.stepCount == 0)
+        #expect(run.losses.isEmpty)
+        // Saving the broken weights is refused; the good checkpoint is untouched.
+        #expect(throws: CheckpointError.self) { try Checkpoint.save(run.store, to: good) }
+        #expect(try Data(contentsOf: good) == saved)
+    }
+
     @Test("evaluate and embeddings work on the trained model")
     func evaluate() throws {
         let data = try Digits.load()

@@ -47,4 +47,43 @@ struct AtomicFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == ["occupied"])
         #expect(try Data(contentsOf: url.appendingPathComponent("inner")) == Data("keep".utf8))
     }
+
+    @Test("a write removes temporary files that killed writes to the same destination left, and nothing else")
+    func staleTemporaries() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let manager = FileManager.default
+        let old = Date(timeIntervalSinceNow: -3600)
+        func make(_ name: String, modified: Date?, directory isDirectory: Bool = false) throws {
+            let url = directory.file(name)
+            if isDirectory {
+                try manager.createDirectory(at: url, withIntermediateDirectories: false)
+            } else {
+                try Data(repeating: 1, count: 100).write(to: url)
+            }
+            if let modified { try manager.setAttributes([.modificationDate: modified], ofItemAtPath: url.path) }
+        }
+        let stale = [".state.bin.tmp-12345-678", ".state.bin.tmp-1-4294967295"]
+        for name in stale { try make(name, modified: old) }
+        // Another destination, other patterns, a directory, and a file newer than this process.
+        let kept = [
+            ".other.bin.tmp-12345-678", ".state.bin.tmp-12345-678.bak", ".state.bin.tmp-12345", ".state.bin.tmp-x-1",
+            ".state.bin.tmp--1", "state.bin.tmp-12345-678", ".state.bin.tmp-9-9-9", ".state.bin.tmp-7-7",
+            ".state.bin.tmp-8-8",
+        ]
+        for name in kept.dropLast(2) { try make(name, modified: old) }
+        try make(".state.bin.tmp-7-7", modified: old, directory: true)
+        try make(".state.bin.tmp-8-8", modified: nil)  // just written: a concurrent writer's file
+
+        try AtomicFile.write(Data("x".utf8), to: directory.file("state.bin"))
+        let remaining = Set(try manager.contentsOfDirectory(atPath: directory.url.path))
+        #expect(remaining == Set(kept + ["state.bin"]))
+    }
+
+    @Test("this process's start time is in the recent past")
+    func processStart() {
+        let now = Date().timeIntervalSince1970
+        #expect(AtomicFile.processStart <= now)
+        #expect(AtomicFile.processStart > now - 24 * 3600)
+    }
 }
