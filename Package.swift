@@ -92,6 +92,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),
+        // Runs the built `towers` executable (exit statuses, messages).
+        .testTarget(name: "TowersCLITests", dependencies: ["TowersCLI", "Towers"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

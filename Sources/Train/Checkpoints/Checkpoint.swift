@@ -30,14 +30,21 @@ public enum Checkpoint {
     }
 
     /// Writes every variable of `store` (weights, optimizer slots, `global_step`),
-    /// atomically (temporary file, then rename). Temporary files that an earlier,
+    /// atomically (temporary file, then rename), with the metadata `format: towers`
+    /// and, when the store has one, `global_step` (both unless `metadata` sets them). Temporary files that an earlier,
     /// killed save left in the directory are removed (see ``AtomicFile``).
     ///
     /// - Throws: ``CheckpointError/nonFiniteValue(file:tensor:)`` if a variable holds
     ///   NaN or an infinity (the file on disk is then left as it was), or
     ///   ``SafetensorsError/writeFailed(file:reason:)``.
     public static func save(_ store: VariableStore, to url: URL, metadata: [String: String] = [:]) throws {
-        var file = SafetensorsFile(metadata: metadata.merging(["format": "towers"]) { a, _ in a })
+        var own = ["format": "towers"]
+        if let step = store.variable(named: "global_step")?.tensor(as: Double.self), step.count == 1,
+            let count = SGDError.stepCount(step.scalars[0])
+        {
+            own["global_step"] = "\(count)"
+        }
+        var file = SafetensorsFile(metadata: metadata.merging(own) { a, _ in a })
         for v in store.allVariables {
             let finite: Bool
             if let t = v.tensor(as: Float.self) {
@@ -66,6 +73,7 @@ public enum Checkpoint {
         into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
     ) throws -> LoadReport {
         let file = try SafetensorsFile.read(from: url)
+        try validateMetadata(file, path: url.path)
         var report = LoadReport(file: url.path)
         var assignments: [(any AnyVariable, AnyTensorData)] = []
         var matched: [String: String] = [:]  // variable → the file tensor restoring it
@@ -100,6 +108,22 @@ public enum Checkpoint {
         }
         report.restored = assignments.count
         return report
+    }
+
+    /// The `global_step` metadata, when present: a step count equal to the tensor's.
+    private static func validateMetadata(_ file: SafetensorsFile, path: String) throws {
+        guard let text = file.metadata["global_step"] else { return }
+        guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Double(text),
+            let step = SGDError.stepCount(value)
+        else {
+            throw CheckpointError.invalidMetadata(
+                file: path, key: "global_step", value: text, reason: "is not a whole number in 0...2^53")
+        }
+        if let tensor = file["global_step"], tensor.count == 1, tensor.converted(to: Double.self).scalars[0] != Double(step) {
+            throw CheckpointError.invalidMetadata(
+                file: path, key: "global_step", value: text,
+                reason: "differs from the global_step tensor (\(tensor.converted(to: Double.self).scalars[0]))")
+        }
     }
 
     /// No NaN or infinity; `global_step` a whole number in 0...2⁵³.
@@ -167,6 +191,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case nonFiniteValue(file: String, tensor: String)
     /// The file's `global_step` is not a whole number in 0...2⁵³; nothing was restored.
     case invalidGlobalStep(file: String, tensor: String, value: Double)
+    /// A metadata value Towers reads (`global_step`) is malformed; nothing was restored.
+    case invalidMetadata(file: String, key: String, value: String, reason: String)
 
     public var description: String {
         switch self {
@@ -179,6 +205,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteValue(let file, let tensor):
             return "checkpoint \(file): '\(tensor)' holds NaN or an infinity; a checkpoint must hold finite values "
                 + "(nothing was read or written)"
+        case .invalidMetadata(let file, let key, let value, let reason):
+            return "checkpoint \(file): metadata \(key) \(String(reflecting: value)) \(reason); nothing was restored"
         case .invalidGlobalStep(let file, let tensor, let value):
             return "checkpoint \(file): '\(tensor)' is \(value), not a step count (a whole number in 0...2^53); "
                 + "nothing was restored"

@@ -76,7 +76,7 @@ struct CheckpointTests {
         let url = dir.file("m.safetensors")
         try Checkpoint.save(store, to: url, metadata: ["step": "12", "note": "hello"])
         let file = try SafetensorsFile.read(from: url)
-        #expect(file.metadata == ["format": "towers", "step": "12", "note": "hello"])
+        #expect(file.metadata == ["format": "towers", "global_step": "0", "step": "12", "note": "hello"])
     }
 
     @Test("strict load of a checkpoint with a renamed variable throws, lists the names, changes nothing")

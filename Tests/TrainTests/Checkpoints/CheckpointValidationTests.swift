@@ -66,6 +66,31 @@ struct CheckpointValidationTests {
         #expect(sgd.stepCount == 9_007_199_254_740_992)
     }
 
+    @Test("the global_step metadata is written, and a malformed or contradicting one is refused on load")
+    func globalStepMetadata() throws {
+        let dir = try F.Scratch("validation")
+        defer { dir.remove() }
+        let (store, _) = try F.model(seed: 1, steps: 3)
+        let url = dir.file("model.safetensors")
+        try Checkpoint.save(store, to: url)
+        #expect(try SafetensorsFile.read(from: url).metadata["global_step"] == "3")
+        for (text, reason) in [
+            ("-1", "is not a whole number"), ("1e3", "is not a whole number"), ("", "is not a whole number"),
+            ("99999999999999999999", "is not a whole number"), ("4", "differs from the global_step tensor (3.0)"),
+        ] {
+            let bad = try checkpoint(dir) { $0.metadata["global_step"] = text }
+            let (fresh, _) = try F.model(seed: 2)
+            #expect {
+                try Checkpoint.load(into: fresh, from: bad)
+            } throws: { error in
+                guard case .invalidMetadata(_, "global_step", text, let found) = error as? CheckpointError else {
+                    return false
+                }
+                return found.hasPrefix(reason)
+            }
+        }
+    }
+
     @Test("NaN or infinite weights are refused on load, naming the tensor", arguments: [Float.nan, -.infinity])
     func nonFiniteOnLoad(value: Float) throws {
         let dir = try F.Scratch("validation")
