@@ -55,7 +55,8 @@ public func tripletMarginLoss<T: TensorScalar>(
 public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int]) throws -> Tensor<T> {
     guard logits.rank == 2, logits.shape[0] > 0, labels.count == logits.shape[0] else {
         throw LossError(
-            loss: "softmaxCrossEntropy", "\(labels.count) labels for logits of shape \(logits.shape) (expected [B, classes])")
+            loss: "softmaxCrossEntropy",
+            "\(labels.count) labels for logits of shape \(logits.shape) (expected [B, classes])")
     }
     let classes = logits.shape[1]
     if let (row, label) = labels.enumerated().first(where: { !(0..<classes).contains($0.element) }) {
@@ -77,7 +78,8 @@ public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int
 public func meanSquaredError<T: TensorScalar>(_ prediction: Tensor<T>, _ target: Tensor<T>) throws -> Tensor<T> {
     guard prediction.shape == target.shape else {
         throw LossError(
-            loss: "meanSquaredError", "prediction of shape \(prediction.shape) and target of shape \(target.shape) differ")
+            loss: "meanSquaredError",
+            "prediction of shape \(prediction.shape) and target of shape \(target.shape) differ")
     }
     return (prediction - target).squared().mean()
 }

@@ -182,7 +182,8 @@ struct LossesTests {
         expectClose(loss.scalar, total / 3, relative: 1e-12)
         // The uniform row costs log 3 exactly.
         expectClose(
-            try softmaxCrossEntropy(logits: logits.slice(1..<2), labels: [2]).scalar, Foundation.log(3.0), relative: 1e-12)
+            try softmaxCrossEntropy(logits: logits.slice(1..<2), labels: [2]).scalar, Foundation.log(3.0),
+            relative: 1e-12)
         // Large logits stay finite (log-sum-exp is stabilised).
         let big = try softmaxCrossEntropy(logits: Tensor<Double>([[1000, 0]]), labels: [1]).scalar
         expectClose(big, 1000, relative: 1e-12)
@@ -195,7 +196,9 @@ struct LossesTests {
         // Spread 1: no probability so small that its gradient drowns in finite-difference noise.
         let logits: Tensor<Double> = Fixture.normal([5, 4], seed: 6)
         let labels = [3, 0, 1, 1, 2]
-        let result = expectGradientsCorrect(at: [logits]) { xs in try! softmaxCrossEntropy(logits: xs[0], labels: labels) }
+        let result = expectGradientsCorrect(at: [logits]) { xs in
+            try! softmaxCrossEntropy(logits: xs[0], labels: labels)
+        }
         #expect(result.maxRelativeError < 1e-6)
         let g = try #require(
             TestSupport.gradients(at: [logits]) { try! softmaxCrossEntropy(logits: $0[0], labels: labels) }[0])
@@ -267,7 +270,9 @@ struct LossErrorTests {
         expectLossError("contrastiveLoss", mentions: ["[4, 3]", "[4, 2]"]) {
             try contrastiveLoss(a, .ones([4, 2]), labels: [.same, .same, .same, .same])
         }
-        expectLossError("contrastiveLoss", mentions: ["[0, 3]"]) { try contrastiveLoss(.zeros([0, 3]), .zeros([0, 3]), labels: []) }
+        expectLossError("contrastiveLoss", mentions: ["[0, 3]"]) {
+            try contrastiveLoss(.zeros([0, 3]), .zeros([0, 3]), labels: [])
+        }
         expectLossError("contrastiveLoss", mentions: ["[3]"]) {
             try contrastiveLoss(.zeros([3]), .zeros([3]), labels: [.same, .same, .same])
         }

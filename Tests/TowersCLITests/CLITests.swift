@@ -35,7 +35,7 @@ struct CLITests {
         defer { scratch.remove() }
         let result = try CLI.run(["train", "--output-dir", scratch.file("runs").path] + arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
-        #expect(firstLine(result) .hasPrefix("Error: " + message), "\(arguments): \(result.stderr)")
+        #expect(firstLine(result).hasPrefix("Error: " + message), "\(arguments): \(result.stderr)")
         #expect(result.stdout.isEmpty, "\(arguments): nothing ran")
     }
 
@@ -83,7 +83,9 @@ struct CLITests {
         try file.write(to: url)
         let result = try CLI.run(["inspect", url.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(!result.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F..<0xA0).contains($0.value) })
+        #expect(
+            !result.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F..<0xA0).contains($0.value) }
+        )
         #expect(result.stdout.contains("evil\\u{1B}]0;title\\u{7}/w"))
         #expect(result.stdout.contains("metadata note\\u{7}: red \\u{1B}[31mtext\\u{D}\\u{9B}"))
     }

@@ -119,7 +119,9 @@ public enum Checkpoint {
             throw CheckpointError.invalidMetadata(
                 file: path, key: "global_step", value: text, reason: "is not a whole number in 0...2^53")
         }
-        if let tensor = file["global_step"], tensor.count == 1, tensor.converted(to: Double.self).scalars[0] != Double(step) {
+        if let tensor = file["global_step"], tensor.count == 1,
+            tensor.converted(to: Double.self).scalars[0] != Double(step)
+        {
             throw CheckpointError.invalidMetadata(
                 file: path, key: "global_step", value: text,
                 reason: "differs from the global_step tensor (\(tensor.converted(to: Double.self).scalars[0]))")

@@ -36,7 +36,8 @@ struct CheckpointValidationTests {
         let before = F.snapshot(store)
         let error = caughtError { try Checkpoint.load(into: store, from: url) }
         if value.isFinite {
-            #expect(error as? CheckpointError == .invalidGlobalStep(file: url.path, tensor: "global_step", value: value))
+            #expect(
+                error as? CheckpointError == .invalidGlobalStep(file: url.path, tensor: "global_step", value: value))
             #expect("\(error!)".contains("not a step count"))
         } else {
             #expect(error as? CheckpointError == .nonFiniteValue(file: url.path, tensor: "global_step"))

@@ -310,10 +310,12 @@ struct SafetensorsCorruptionTests {
             header: #"{"a": {"dtype":"F32","shape":[-0, 2],"data_offsets":[0,0]}}"#)
         expectError(
             .invalidField(
-                file: file, tensor: "a", field: "data_offsets", reason: "must hold non-negative integers, found [-0, 8]"),
+                file: file, tensor: "a", field: "data_offsets", reason: "must hold non-negative integers, found [-0, 8]"
+            ),
             header: "{\"a\": {\(f32x2),\"data_offsets\":[-0,8]}}", data: eight)
         expectError(
-            .invalidField(file: file, tensor: "a", field: "shape", reason: "must hold non-negative integers, found 2e0"),
+            .invalidField(
+                file: file, tensor: "a", field: "shape", reason: "must hold non-negative integers, found 2e0"),
             header: #"{"a": {"dtype":"F32","shape":[2e0],"data_offsets":[0,8]}}"#, data: eight)
         expectError(
             .invalidField(
