@@ -6,7 +6,7 @@
 SWIFT ?= swift
 PYTHON ?= python3
 APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv
-VENV := .venv
+VENV ?= .venv
 PYTHON_REQUIREMENTS := Tests/python-requirements.txt
 # Seconds per fuzz target (`make fuzz FUZZ_SECONDS=3600` for a long run).
 FUZZ_SECONDS ?= 60
@@ -45,7 +45,7 @@ run: release
 	$(SWIFT) run -c release towers train
 
 test: deps python-deps
-	TOWERS_PYTHON="$(CURDIR)/$(VENV)/bin/python" $(SWIFT) test --disable-xctest
+	TOWERS_PYTHON="$(abspath $(VENV))/bin/python" $(SWIFT) test --disable-xctest
 
 bench: release
 	$(SWIFT) run -c release towers-bench
