@@ -73,7 +73,6 @@ public enum Checkpoint {
         into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
     ) throws -> LoadReport {
         let file = try SafetensorsFile.read(from: url)
-        try validateMetadata(file, path: url.path)
         var report = LoadReport(file: url.path)
         var assignments: [(any AnyVariable, AnyTensorData)] = []
         var matched: [String: String] = [:]  // variable → the file tensor restoring it
@@ -95,6 +94,7 @@ public enum Checkpoint {
                 assignments.append((v, data))
             }
         }
+        try validateMetadata(file, path: url.path)
         report.missing = store.allVariables.map(\.name).filter { matched[$0] == nil }
         if !report.shapeMismatches.isEmpty || !report.dtypeMismatches.isEmpty
             || (!report.missing.isEmpty && !options.contains(.allowMissing))
