@@ -25,10 +25,10 @@ public struct Dataset: Sendable, Equatable {
     /// let tiny = Dataset(features: [0.1, 0.2, 0.3], labels: [0, 1, 1], featureCount: 1)
     /// ```
     public init(features: [Float], labels: [Int], featureCount: Int) {
-        precondition(featureCount > 0, "a dataset needs at least one feature per row")
-        precondition(
-            features.count == labels.count * featureCount,
-            "\(features.count) features do not make \(labels.count) rows of \(featureCount)")
+        guard featureCount > 0 else { preconditionFailure("a dataset needs at least one feature per row") }
+        guard features.count == labels.count * featureCount else {
+            preconditionFailure("\(features.count) features do not make \(labels.count) rows of \(featureCount)")
+        }
         self.features = features
         self.labels = labels
         self.featureCount = featureCount
@@ -58,7 +58,7 @@ public struct Dataset: Sendable, Equatable {
 
     /// One row's features.
     public func row(_ index: Int) -> ArraySlice<Float> {
-        precondition(index >= 0 && index < count, "row \(index) out of range 0..<\(count)")
+        guard index >= 0 && index < count else { preconditionFailure("row \(index) out of range 0..<\(count)") }
         return features[(index * featureCount)..<((index + 1) * featureCount)]
     }
 
@@ -83,7 +83,7 @@ public struct Dataset: Sendable, Equatable {
         let storage = TensorStorage<T>(uninitializedCount: rows.count * d)
         features.withUnsafeBufferPointer { source in
             for (r, index) in rows.enumerated() {
-                precondition(index >= 0 && index < count, "row \(index) out of range 0..<\(count)")
+                guard index >= 0 && index < count else { preconditionFailure("row \(index) out of range 0..<\(count)") }
                 let from = source.baseAddress! + index * d
                 let to = storage.base + r * d
                 if T.self == Float.self {
@@ -149,7 +149,7 @@ public struct Dataset: Sendable, Equatable {
     /// }
     /// ```
     public func batches(size: Int, seed: UInt64?, epoch: Int = 0, dropLast: Bool = false) -> DatasetBatches {
-        precondition(size > 0, "batch size must be positive, got \(size)")
+        guard size > 0 else { preconditionFailure("batch size must be positive, got \(size)") }
         let order = seed.map { shuffledIndices(seed: $0, epoch: epoch) } ?? Array(0..<count)
         return DatasetBatches(dataset: self, order: order, size: size, dropLast: dropLast)
     }

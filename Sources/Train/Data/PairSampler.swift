@@ -31,7 +31,9 @@ public struct PairSampler: Sendable {
     /// Stops the program if the labels cannot give the pairs asked for: same pairs
     /// need a class with two rows, different pairs need two classes.
     public init(labels: [Int], sameFraction: Double = 0.5, seed: UInt64) {
-        precondition((0...1).contains(sameFraction), "sameFraction must be in 0...1, got \(sameFraction)")
+        guard (0...1).contains(sameFraction) else {
+            preconditionFailure("sameFraction must be in 0...1, got \(sameFraction)")
+        }
         self.labels = labels
         self.sameFraction = sameFraction
         var byClass: [Int: [Int]] = [:]
@@ -39,9 +41,12 @@ public struct PairSampler: Sendable {
         self.byClass = byClass
         classes = byClass.keys.sorted()
         sameCandidates = labels.indices.filter { byClass[labels[$0]]!.count >= 2 }
-        precondition(
-            sameFraction == 0 || !sameCandidates.isEmpty, "same-class pairs need a class with at least two rows")
-        precondition(sameFraction == 1 || classes.count >= 2, "different-class pairs need at least two classes")
+        guard sameFraction == 0 || !sameCandidates.isEmpty else {
+            preconditionFailure("same-class pairs need a class with at least two rows")
+        }
+        guard sameFraction == 1 || classes.count >= 2 else {
+            preconditionFailure("different-class pairs need at least two classes")
+        }
         rng = SeededRandom(seed: seed)
     }
 
@@ -52,7 +57,7 @@ public struct PairSampler: Sendable {
 
     /// Draws the next batch of `batchSize` pairs.
     public mutating func sample(_ batchSize: Int) -> PairBatch {
-        precondition(batchSize >= 0, "batch size must be non-negative, got \(batchSize)")
+        guard batchSize >= 0 else { preconditionFailure("batch size must be non-negative, got \(batchSize)") }
         let sameCount = Int((Double(batchSize) * sameFraction).rounded())
         var kinds = [PairLabel](repeating: .different, count: batchSize)
         for i in 0..<sameCount { kinds[i] = .same }

@@ -30,8 +30,8 @@ public struct TripletSampler: Sendable {
         self.byClass = byClass
         classes = byClass.keys.sorted()
         anchorCandidates = labels.indices.filter { byClass[labels[$0]]!.count >= 2 }
-        precondition(!anchorCandidates.isEmpty, "triplets need a class with at least two rows")
-        precondition(classes.count >= 2, "triplets need at least two classes")
+        guard !anchorCandidates.isEmpty else { preconditionFailure("triplets need a class with at least two rows") }
+        guard classes.count >= 2 else { preconditionFailure("triplets need at least two classes") }
         rng = SeededRandom(seed: seed)
     }
 
@@ -42,7 +42,7 @@ public struct TripletSampler: Sendable {
 
     /// Draws the next batch of `batchSize` triplets.
     public mutating func sample(_ batchSize: Int) -> TripletBatch {
-        precondition(batchSize >= 0, "batch size must be non-negative, got \(batchSize)")
+        guard batchSize >= 0 else { preconditionFailure("batch size must be non-negative, got \(batchSize)") }
         var anchors: [Int] = [], positives: [Int] = [], negatives: [Int] = []
         anchors.reserveCapacity(batchSize)
         positives.reserveCapacity(batchSize)
