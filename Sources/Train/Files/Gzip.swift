@@ -15,8 +15,8 @@ public import Foundation
 /// }
 /// ```
 public enum Gzip {
-    /// The default cap on the decompressed size: 1 GiB (the embedded digits are 0.3 MB).
-    public static let defaultMaximumSize = 1 << 30
+    /// The default cap on the decompressed size: 256 MiB (the embedded digits are 0.3 MB).
+    public static let defaultMaximumSize = 256 << 20
 
     /// Whether `data` starts with the gzip magic bytes `1f 8b`.
     public static func isGzip(_ data: Data) -> Bool {
