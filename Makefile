@@ -1,10 +1,19 @@
 # Towers: `make run` trains the siamese demo, `make test` runs the tests.
-# Each target first installs the system packages Towers needs when missing.
+# Each target first installs what it needs when missing: the system packages
+# with apt-get (`make deps`), and for the tests a git-ignored Python virtual
+# environment `.venv` with safetensors and numpy (`make python-deps`).
 
 SWIFT ?= swift
-APT_PACKAGES := libopenblas-dev pkg-config
+PYTHON ?= python3
+APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv
+VENV ?= .venv
+PYTHON_REQUIREMENTS := Tests/python-requirements.txt
+# Seconds per fuzz target (`make fuzz FUZZ_SECONDS=3600` for a long run).
+FUZZ_SECONDS ?= 60
+# Kills of a checkpointing process in `make crash-test`.
+CRASH_KILLS ?= 25
 
-.PHONY: run test deps build release bench bench-quick format lint clean
+.PHONY: run test deps python-deps build release bench bench-quick format lint fuzz crash-test clean
 
 deps:
 	@missing=""; \
@@ -17,6 +26,15 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
 
+# The interop tests' Python: recreated when the requirements change.
+$(VENV)/installed: $(PYTHON_REQUIREMENTS) | deps
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(PYTHON_REQUIREMENTS)
+	touch $@
+
+python-deps: $(VENV)/installed
+
 build: deps
 	$(SWIFT) build
 
@@ -26,8 +44,8 @@ release: deps
 run: release
 	$(SWIFT) run -c release towers train
 
-test: deps
-	$(SWIFT) test --disable-xctest
+test: deps python-deps
+	TOWERS_PYTHON="$(abspath $(VENV))/bin/python" $(SWIFT) test --disable-xctest
 
 bench: release
 	$(SWIFT) run -c release towers-bench
@@ -35,11 +53,19 @@ bench: release
 bench-quick: release
 	$(SWIFT) run -c release towers-bench --quick
 
+# libFuzzer targets for the safetensors reader, gzip and CSV (Fuzz/README.md).
+fuzz: deps
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+# Kills a process that saves checkpoints at random moments, CRASH_KILLS times.
+crash-test: release
+	Tests/crash-test.sh $(CRASH_KILLS)
+
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
 
 clean:
-	rm -rf .build
+	rm -rf .build .fuzz $(VENV)

@@ -37,6 +37,7 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Public modules (dependencies point down this list)
         .target(name: "TowersCore", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
@@ -49,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "Train",
-            dependencies: ["TowersCore", "Variables", "Layers", "Models"],
+            dependencies: ["TowersCore", "Variables", "Layers", "Models", "CZlib"],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             swiftSettings: swiftSettings
@@ -91,6 +92,8 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),
+        // Runs the built `towers` executable (exit statuses, messages).
+        .testTarget(name: "TowersCLITests", dependencies: ["TowersCLI", "Towers"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -8,7 +8,8 @@ import Towers
 struct TowersBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "towers-bench",
-        abstract: "Benchmarks: matmul vs direct cblas_sgemm, siamese training steps, Conv2D and LSTM.")
+        abstract: "Benchmarks: matmul vs direct cblas_sgemm, siamese training steps, Conv2D, LSTM, digits loading.",
+        version: TowersVersion.string)
 
     @Option(help: "OpenBLAS threads.") var threads: Int?
     @Flag(help: "Few repetitions and small sizes only (proves the benchmarks still run).") var quick = false
@@ -18,7 +19,7 @@ struct TowersBench: ParsableCommand {
     func run() throws {
         if let threads { BLAS.threadCount = threads }
         let machine = Machine.current
-        print("Towers benchmarks — \(machine.cpu), \(machine.cores) cores")
+        print("Towers \(TowersVersion.string) benchmarks — \(machine.cpu), \(machine.cores) cores")
         print("build: \(Machine.buildMode), BLAS: \(BLAS.kernelName), \(BLAS.threadCount) thread(s)")
         print("BLAS start-up: \(BLAS.repairReport)")
         var results: [BenchResult] = []
@@ -30,6 +31,7 @@ struct TowersBench: ParsableCommand {
         if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }
         if selected("lstm") { results.append(try LayerBench.lstm(quick: quick)) }
+        if selected("digits-load") { results.append(try DataBench.digitsLoad(quick: quick)) }
 
         print("")
         print(BenchResult.table(results))

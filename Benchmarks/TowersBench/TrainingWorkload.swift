@@ -62,7 +62,7 @@ struct TrainingWorkload {
             let (l, r, labels) = inputs[k % inputs.count]
             k += 1
             let (a, b) = try net(l, r)
-            contrastiveLoss(a, b, labels: labels, margin: 1).backward()
+            try contrastiveLoss(a, b, labels: labels, margin: 1).backward()
             try sgd.step()
         }
         let calls = Swift.max(1, Int((quick ? 2e8 : 4e9) / flopsPerStep))

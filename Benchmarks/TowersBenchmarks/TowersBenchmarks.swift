@@ -39,7 +39,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 let (a, b) = try net(left, right)
-                contrastiveLoss(a, b, labels: labels, margin: 1).backward()
+                try contrastiveLoss(a, b, labels: labels, margin: 1).backward()
                 try sgd.step()
             }
         }

@@ -44,6 +44,7 @@ public final class Dense<Scalar: TensorScalar>: ScopedLayer {
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard x.rank >= 2 else { throw LayerError.shape("[batch, in]", got: x.shape) }
         let inputSize = x.shape[x.rank - 1]
+        guard inputSize > 0 else { throw LayerError.shape("[batch, in] with in > 0", got: x.shape) }
         let kernel = try weight("kernel", [inputSize, units], initializer: kernelInitializer)
         let rows = x.rank == 2 ? x : x.reshaped([-1, inputSize])
         let product = rows.matmul(kernel)

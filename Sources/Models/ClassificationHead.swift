@@ -7,7 +7,7 @@ public import TowersCore
 /// ```swift
 /// let head = ClassificationHead<Float>(classes: 10)
 /// let logits = try head(embedding)
-/// let loss = softmaxCrossEntropy(logits: logits, labels: labels)
+/// let loss = try softmaxCrossEntropy(logits: logits, labels: labels)
 /// ```
 public final class ClassificationHead<Scalar: TensorScalar>: Layer {
     public let dense: Dense<Scalar>

@@ -61,7 +61,7 @@ public struct SharedTowers<Scalar: TensorScalar>: Sendable {
 /// ```swift
 /// let net = SiameseNetwork(towers)
 /// let (a, b) = try net(left, right)
-/// let loss = contrastiveLoss(a, b, labels: labels, margin: 1)
+/// let loss = try contrastiveLoss(a, b, labels: labels, margin: 1)
 /// ```
 public struct SiameseNetwork<Scalar: TensorScalar>: Sendable {
     public let towers: SharedTowers<Scalar>
@@ -78,7 +78,7 @@ public struct SiameseNetwork<Scalar: TensorScalar>: Sendable {
 ///
 /// ```swift
 /// let (a, p, n) = try TripletNetwork(towers)(anchors, positives, negatives)
-/// let loss = tripletMarginLoss(anchor: a, positive: p, negative: n, margin: 1)
+/// let loss = try tripletMarginLoss(anchor: a, positive: p, negative: n, margin: 1)
 /// ```
 public struct TripletNetwork<Scalar: TensorScalar>: Sendable {
     public let towers: SharedTowers<Scalar>

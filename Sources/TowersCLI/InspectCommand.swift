@@ -14,7 +14,7 @@ struct InspectCommand: ParsableCommand {
         let rows = file.names.filter { $0 != SafetensorsFile.metadataKey }.compactMap { name -> [String]? in
             guard let t = file[name] else { return nil }
             total += t.count
-            return [name, "\(t.shape)", "\(t.dtype)", "\(t.count)"]
+            return [terminalSafe(name), "\(t.shape)", "\(t.dtype)", "\(t.count)"]
         }
         let header = ["variable", "shape", "dtype", "params"]
         let widths = header.indices.map { i in ([header] + rows).map { $0[i].count }.max()! }
@@ -24,7 +24,9 @@ struct InspectCommand: ParsableCommand {
                     separator: "  "))
         }
         print("\(rows.count) variables, \(total) parameters")
-        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) { print("metadata \(k): \(v)") }
+        for (k, v) in file.metadata.sorted(by: { $0.key < $1.key }) {
+            print("metadata \(terminalSafe(k)): \(terminalSafe(v))")
+        }
     }
 }
 
@@ -34,6 +36,7 @@ struct EvalCommand: ParsableCommand {
 
     @Argument(help: "A checkpoint written by `towers train`.") var checkpoint = "runs/siamese.safetensors"
 
+    /// Loading refuses NaN or infinite weights (``CheckpointError``), so no "threshold nan".
     func run() throws {
         let training = try SiameseTraining(recipe: SiameseRecipe(), data: try Digits.load())
         let report = try Checkpoint.load(into: training.store, from: URL(fileURLWithPath: checkpoint))

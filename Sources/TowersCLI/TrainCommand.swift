@@ -7,17 +7,40 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a siamese tower 64-128-64-32 with contrastive loss on the digits (the main job).")
 
-    @Option(help: "Training steps.") var steps = 3000
-    @Option(help: "Pairs per step.") var batchSize = 64
-    @Option(help: "SGD learning rate.") var learningRate = 0.05
-    @Option(help: "SGD momentum.") var momentum = 0.9
-    @Option(help: "Contrastive margin.") var margin = 1.0
-    @Option(help: "Random seed (initial weights and pairs).") var seed: UInt64 = 0
-    @Option(help: "OpenBLAS threads. The tower's matrices are small, so one thread is fastest.") var threads = 1
-    @Option(help: "Where the checkpoint and the SVG plots go.") var outputDir = "runs"
-    @Option(help: "Save a checkpoint every N steps (the last good one survives a NaN).") var checkpointEvery = 500
+    // Numbers are parsed unconditionally, so `--momentum -1` reaches validate()
+    // (and its range message) instead of being taken for an option.
+    @Option(parsing: .unconditional, help: "Training steps (1...1000000000).") var steps = 3000
+    @Option(parsing: .unconditional, help: "Pairs per step (1...\(Self.maxBatchSize)).") var batchSize = 64
+    @Option(parsing: .unconditional, help: "SGD learning rate (finite, > 0).") var learningRate = 0.05
+    @Option(parsing: .unconditional, help: "SGD momentum (0 ≤ m < 1).") var momentum = 0.9
+    @Option(parsing: .unconditional, help: "Contrastive margin (finite, > 0).") var margin = 1.0
+    @Option(parsing: .unconditional, help: "Random seed (initial weights and pairs).") var seed: UInt64 = 0
+    @Option(
+        parsing: .unconditional,
+        help: "OpenBLAS threads (1...\(Self.maxThreads)). The tower's matrices are small, so one thread is fastest.")
+    var threads = 1
+    @Option(help: "Where the checkpoint and the SVG plots go (created if missing).") var outputDir = "runs"
+    @Option(
+        parsing: .unconditional, help: "Save a checkpoint every N steps, N ≥ 1 (the last good one survives a NaN).")
+    var checkpointEvery = 500
+
+    static let maxBatchSize = 65_536
+    static let maxThreads = 256
+
+    func validate() throws {
+        try OptionCheck.integer("--steps", steps, in: 1...1_000_000_000)
+        try OptionCheck.integer("--batch-size", batchSize, in: 1...Self.maxBatchSize)
+        try OptionCheck.number("--learning-rate", learningRate, allowed: "a finite number > 0") { $0 > 0 }
+        try OptionCheck.number("--momentum", momentum, allowed: "in [0, 1)") { $0 >= 0 && $0 < 1 }
+        try OptionCheck.number("--margin", margin, allowed: "a finite number > 0") { $0 > 0 }
+        try OptionCheck.integer("--threads", threads, in: 1...Self.maxThreads)
+        try OptionCheck.integer("--checkpoint-every", checkpointEvery, in: 1...Int.max)
+        guard !outputDir.isEmpty else { throw ValidationError("--output-dir must not be empty") }
+        _ = try OptionCheck.outputDirectory(outputDir)  // creates it
+    }
 
     func run() throws {
+        let out = URL(fileURLWithPath: outputDir, isDirectory: true)
         BLAS.threadCount = threads
         print(BLAS.summary)
         var recipe = SiameseRecipe()
@@ -31,13 +54,11 @@ struct TrainCommand: ParsableCommand {
         print("digits: \(data.train.count) train rows, \(data.test.count) test rows (index % 5 == 0)")
         let training = try SiameseTraining(recipe: recipe, data: data)
 
-        let out = URL(fileURLWithPath: outputDir, isDirectory: true)
-        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let checkpoint = out.appendingPathComponent("siamese.safetensors")
         var lastGood: URL? = nil
         var progress = ProgressBar(total: steps)
         let start = Date()
-        for step in 1...Swift.max(steps, 1) where steps > 0 {
+        for step in 1...steps {
             let loss = try training.step(lastGoodCheckpoint: lastGood)
             progress.update(step: step, loss: loss, elapsed: Date().timeIntervalSince(start))
             if step % checkpointEvery == 0 {

@@ -172,7 +172,12 @@ struct LayerCase: Sendable, CustomStringConvertible {
 let registry: [LayerCase] = [
     LayerCase(
         id: "dense", inputShape: [3, 4], kind: .dense, firstScope: "dense",
-        invalidInputs: [InvalidInput(shape: [4], mentions: ["[4]", "[batch, in]"])],
+        invalidInputs: [
+            InvalidInput(shape: [4], mentions: ["[4]", "[batch, in]"]),
+            // A zero-sized last dimension has no weights to build (it trapped before).
+            InvalidInput(shape: [2, 0], mentions: ["[2, 0]", "in > 0"]),
+            InvalidInput(shape: [2, 3, 0], mentions: ["[2, 3, 0]"]),
+        ],
         resizedInputShape: [3, 5], resizedMismatch: ("dense/kernel", [5, 3], [4, 3])),
     LayerCase(
         id: "dense_without_bias", inputShape: [3, 4], kind: .denseWithoutBias, firstScope: "dense",

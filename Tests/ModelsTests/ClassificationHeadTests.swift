@@ -49,7 +49,7 @@ struct ClassificationHeadTests {
         let (x, labels) = try Self.data()
         func loss() throws -> Tensor<Double> {
             let embedding = try towers(x)
-            return softmaxCrossEntropy(logits: try store.asDefault { try head(embedding) }, labels: labels)
+            return try softmaxCrossEntropy(logits: try store.asDefault { try head(embedding) }, labels: labels)
         }
         func accuracy() throws -> Double {
             let predicted = try store.asDefault { try head.predict(try towers.embed(x)) }

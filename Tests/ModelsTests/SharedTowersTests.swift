@@ -118,9 +118,10 @@ struct SharedTowersTests {
         let towers = TestTower.towers(store)
         let inputs = (0..<towerCount).map { TestTower.input(rows: 5, seed: UInt64(20 + $0)) }
         // A loss that couples all towers (triplet with a margin large enough that no
-        // row is clipped, plus a weighted term on every output).
+        // row is clipped, plus a weighted term on every output). Valid shapes: `try!`.
         func loss(_ outs: [Tensor<Double>]) -> Tensor<Double> {
-            var l = tripletMarginLoss(anchor: outs[0], positive: outs[1], negative: outs[outs.count - 1], margin: 10)
+            var l = try! tripletMarginLoss(
+                anchor: outs[0], positive: outs[1], negative: outs[outs.count - 1], margin: 10)
             for (i, o) in outs.enumerated() { l = l + weightedSum(o.tanh(), seed: UInt64(100 + i)) }
             return l
         }

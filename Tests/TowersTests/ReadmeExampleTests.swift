@@ -17,7 +17,7 @@ import Towers
 
     let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
     let (a, b) = try siamese(left, right)  // both towers use one set of weights
-    let loss = contrastiveLoss(a, b, labels: labels, margin: 1)
+    let loss = try contrastiveLoss(a, b, labels: labels, margin: 1)
     loss.backward()  // shared gradients add up
     try sgd.step()  // each shared weight updated once
 

@@ -1,0 +1,141 @@
+public import Models
+public import TowersCore
+
+/// Draws seeded batches of labelled pairs of rows for siamese training.
+///
+/// Each batch has `round(batchSize × sameFraction)` same-class pairs (in random
+/// positions) and the rest different-class pairs. A same pair takes a uniformly
+/// random row and another row of its class; a different pair takes a uniformly
+/// random row and a uniformly random row of any other class. The sequence of
+/// batches depends only on the labels, the fraction and the seed.
+///
+/// ```swift
+/// let train = try Digits.load().train
+/// var sampler = PairSampler(dataset: train, seed: 42)
+/// let batch = sampler.sample(64)
+/// let (left, right) = train.pairTensors(batch)     // Tensor<Float> [64, 64] each
+/// let y: Tensor<Float> = batch.targets()            // 1 = same, 0 = different
+/// ```
+public struct PairSampler: Sendable {
+    /// The fraction of each batch drawn as same-class pairs.
+    public let sameFraction: Double
+    private let labels: [Int]
+    private let byClass: [Int: [Int]]
+    private let classes: [Int]
+    /// Rows whose class has at least two rows (possible anchors of same pairs).
+    private let sameCandidates: [Int]
+    private var rng: SeededRandom
+
+    /// A sampler over rows with the given labels.
+    ///
+    /// Stops the program if the labels cannot give the pairs asked for: same pairs
+    /// need a class with two rows, different pairs need two classes.
+    public init(labels: [Int], sameFraction: Double = 0.5, seed: UInt64) {
+        guard (0...1).contains(sameFraction) else {
+            preconditionFailure("sameFraction must be in 0...1, got \(sameFraction)")
+        }
+        self.labels = labels
+        self.sameFraction = sameFraction
+        var byClass: [Int: [Int]] = [:]
+        for (index, label) in labels.enumerated() { byClass[label, default: []].append(index) }
+        self.byClass = byClass
+        classes = byClass.keys.sorted()
+        sameCandidates = labels.indices.filter { byClass[labels[$0]]!.count >= 2 }
+        guard sameFraction == 0 || !sameCandidates.isEmpty else {
+            preconditionFailure("same-class pairs need a class with at least two rows")
+        }
+        guard sameFraction == 1 || classes.count >= 2 else {
+            preconditionFailure("different-class pairs need at least two classes")
+        }
+        rng = SeededRandom(seed: seed)
+    }
+
+    /// A sampler over the rows of `dataset`.
+    public init(dataset: Dataset, sameFraction: Double = 0.5, seed: UInt64) {
+        self.init(labels: dataset.labels, sameFraction: sameFraction, seed: seed)
+    }
+
+    /// Draws the next batch of `batchSize` pairs.
+    public mutating func sample(_ batchSize: Int) -> PairBatch {
+        guard batchSize >= 0 else { preconditionFailure("batch size must be non-negative, got \(batchSize)") }
+        let sameCount = Int((Double(batchSize) * sameFraction).rounded())
+        var kinds = [PairLabel](repeating: .different, count: batchSize)
+        for i in 0..<sameCount { kinds[i] = .same }
+        kinds.shuffle(using: &rng)
+
+        var left: [Int] = [], right: [Int] = []
+        left.reserveCapacity(batchSize)
+        right.reserveCapacity(batchSize)
+        for kind in kinds {
+            switch kind {
+            case .same:
+                let i = sameCandidates[rng.nextInt(below: sameCandidates.count)]
+                let members = byClass[labels[i]]!
+                // Any other member of the class: draw among count - 1 and skip i.
+                var k = rng.nextInt(below: members.count - 1)
+                if members[k] >= i { k += 1 }
+                left.append(i)
+                right.append(members[k])
+            case .different:
+                let i = rng.nextInt(below: labels.count)
+                left.append(i)
+                right.append(randomRow(notIn: labels[i]))
+            }
+        }
+        return PairBatch(left: left, right: right, labels: kinds)
+    }
+
+    /// A uniformly random row whose label is not `excluded`.
+    private mutating func randomRow(notIn excluded: Int) -> Int {
+        var k = rng.nextInt(below: labels.count - byClass[excluded]!.count)
+        for label in classes where label != excluded {
+            let members = byClass[label]!
+            if k < members.count { return members[k] }
+            k -= members.count
+        }
+        preconditionFailure("unreachable: row draw beyond the other classes")
+    }
+}
+
+/// A batch of pairs: row indices for the left and right inputs and whether each
+/// pair shares a class.
+public struct PairBatch: Sendable, Equatable {
+    /// Rows for the first input of each pair.
+    public let left: [Int]
+    /// Rows for the second input of each pair.
+    public let right: [Int]
+    /// Whether each pair is same-class.
+    public let labels: [PairLabel]
+
+    /// The number of pairs.
+    public var count: Int { labels.count }
+
+    /// The labels as a `[count]` tensor of targets (1 for same, 0 for different by default).
+    ///
+    /// ```swift
+    /// let y = batch.targets(as: Double.self)
+    /// ```
+    public func targets<T: TensorScalar>(as type: T.Type, same: T = 1, different: T = 0) -> Tensor<T> {
+        Tensor(labels.map { $0.target(same: same, different: different) })
+    }
+
+    /// The labels as a `[count]` `Float` tensor of targets.
+    ///
+    /// ```swift
+    /// let y = batch.targets()   // Tensor<Float>: 1 for same, 0 for different
+    /// ```
+    public func targets(same: Float = 1, different: Float = 0) -> Tensor<Float> {
+        targets(as: Float.self, same: same, different: different)
+    }
+}
+
+extension Dataset {
+    /// The features of a pair batch's left and right rows, each `[B, featureCount]`.
+    ///
+    /// ```swift
+    /// let (left, right) = train.pairTensors(sampler.sample(32))
+    /// ```
+    public func pairTensors(_ batch: PairBatch) -> (left: Tensor<Float>, right: Tensor<Float>) {
+        (features(rows: batch.left), features(rows: batch.right))
+    }
+}
