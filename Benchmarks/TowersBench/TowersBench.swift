@@ -15,6 +15,8 @@ struct TowersBench: ParsableCommand {
     @Flag(help: "Few repetitions and small sizes only (proves the benchmarks still run).") var quick = false
     @Option(help: "Also write the results as JSON to this file.") var json: String?
     @Option(help: "Run only the workloads whose name contains this text.") var filter: String?
+    @Flag(help: "Training steps: run only the eager variant (by default both the captured and the eager one).")
+    var eager = false
 
     func run() throws {
         if let threads { BLAS.threadCount = threads }
@@ -27,7 +29,12 @@ struct TowersBench: ParsableCommand {
 
         let sizes = quick ? [256] : [256, 512, 1024, 2048]
         for n in sizes where selected("matmul-\(n)") { results.append(try MatmulBench.run(n: n, quick: quick)) }
-        for w in TrainingWorkload.all where selected(w.name) { results.append(try w.run(quick: quick)) }
+        for w in TrainingWorkload.all where selected(w.name) {
+            let gemmOnly = w.gemmOnlyTimes(quick: quick)
+            for variant in eager ? [true] : [false, true] {
+                results.append(try w.run(quick: quick, eager: variant, gemmOnly: gemmOnly))
+            }
+        }
         if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }
         if selected("lstm") { results.append(try LayerBench.lstm(quick: quick)) }

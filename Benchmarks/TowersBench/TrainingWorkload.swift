@@ -1,9 +1,12 @@
 import CBLAS
 import Foundation
 import Towers
+import TowersCore
 
 /// Workload 2: one siamese SGD step (both towers forward, contrastive loss with
-/// margin 1, backward, momentum 0.9 update), all weights shared.
+/// margin 1, backward, momentum 0.9 update), all weights shared, run as a
+/// captured step (the default) or eagerly, beside the same step's gemm calls
+/// alone.
 struct TrainingWorkload {
     var name: String
     var layers: [Int]
@@ -17,13 +20,17 @@ struct TrainingWorkload {
         TrainingWorkload(name: "wide-b512", layers: [784, 512, 256, 128], batch: 512, digits: false),
     ]
 
-    /// 2 towers × (forward + 2 backward gemms) × 2·B·Σ in·out.
+    /// The floating-point operations of the step's gemm calls, as computed: per
+    /// tower, the forward product and the weight gradient of every layer, and the
+    /// input gradient of every layer but the first (the data needs none).
     var flopsPerStep: Double {
-        let macs = zip(layers, layers.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 }
-        return 2 * 3 * 2 * Double(batch) * Double(macs)
+        let macs = zip(layers, layers.dropFirst()).map { Double($0.0 * $0.1) }
+        let perTower = 2 * Double(batch) * (2 * macs.reduce(0, +) + macs.dropFirst().reduce(0, +))
+        return 2 * perTower
     }
 
-    func run(quick: Bool) throws -> BenchResult {
+    /// One row: the captured step (`eager == false`) or the eager one.
+    func run(quick: Bool, eager: Bool, gemmOnly: GemmOnlyTimes) throws -> BenchResult {
         let store = VariableStore(seed: 0)
         let sizes = layers
         let net = SiameseNetwork(
@@ -36,34 +43,32 @@ struct TrainingWorkload {
             })
         _ = try net.towers.embed(.zeros([1, layers[0]]))
         let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
-        // A fixed pool of batches so data preparation is not timed.
-        var sampler: PairSampler
-        var inputs: [(Tensor<Float>, Tensor<Float>, [PairLabel])] = []
-        if digits {
-            let train = try Digits.load().train
-            sampler = PairSampler(dataset: train, seed: 1)
-            for _ in 0..<8 {
-                let b = sampler.sample(batch)
-                let (l, r) = train.pairTensors(b)
-                inputs.append((l, r, b.labels))
+        let inputs = try batches()
+        var k = 0
+        let step: () throws -> Void
+        var note = ""
+        if eager {
+            step = {
+                let (l, r, same) = inputs[k % inputs.count]
+                k += 1
+                let (a, b) = try net(l, r)
+                try contrastiveLoss(a, b, same: same, margin: 1).backward()
+                try sgd.step()
             }
         } else {
-            for i in 0..<8 {
-                let labels = (0..<batch).map { $0 % 2 == 0 ? PairLabel.same : .different }
-                inputs.append(
-                    (
-                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
-                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), labels
-                    ))
+            let (l0, r0, s0) = inputs[0]
+            let captured = try store.capture(l0, r0, s0) { l, r, s in
+                let (a, b) = try net(l, r)
+                return try contrastiveLoss(a, b, same: s, margin: 1)
             }
-        }
-        var k = 0
-        let step = {
-            let (l, r, labels) = inputs[k % inputs.count]
-            k += 1
-            let (a, b) = try net(l, r)
-            try contrastiveLoss(a, b, labels: labels, margin: 1).backward()
             try sgd.step()
+            if !captured.towersRunInParallel { note = captured.serialTowersReason ?? "" }
+            step = {
+                let (l, r, same) = inputs[k % inputs.count]
+                k += 1
+                try captured(l, r, same)
+                try sgd.step()
+            }
         }
         let calls = Swift.max(1, Int((quick ? 2e8 : 4e9) / flopsPerStep))
         let seconds = try timePerCall(repetitions: quick ? 3 : 5, callsPerRepetition: calls, warmup: 20, step)
@@ -72,38 +77,105 @@ struct TrainingWorkload {
         for _ in 0..<10 { try step() }
         let fresh = Double(TensorMemory.freshAllocations - freshBefore) / 10
         let reused = Double(TensorMemory.reusedAllocations - reusedBefore) / 10
-        let gemmSeconds = gemmOnlyTime(quick: quick)
         return BenchResult(
-            name: name, value: 1 / seconds, unit: "steps/s",
+            name: eager ? name + " eager" : name, value: 1 / seconds, unit: "steps/s",
             details: [
-                "GFLOP/s": flopsPerStep / seconds / 1e9, "gemm-only steps/s": 1 / gemmSeconds,
-                "fraction outside gemm": Swift.max(0, 1 - gemmSeconds / seconds),
+                "GFLOP/s": flopsPerStep / seconds / 1e9,
+                "gemm-only steps/s (1 core)": 1 / gemmOnly.oneCore,
+                "gemm-only steps/s (towers on 2 cores)": 1 / gemmOnly.twoCores,
+                "ratio to gemm-only": gemmOnly.best / seconds,
                 "fresh buffers/step": fresh, "pooled buffers/step": reused,
-            ], note: "")
+            ], note: note)
     }
 
-    /// The same step's gemm calls alone, replayed through `cblas_sgemm` on
-    /// preallocated buffers: forward, dW, and dX (except for the first layer,
-    /// whose input needs no gradient), for two towers.
-    func gemmOnlyTime(quick: Bool) -> Double {
-        let pairs = Array(zip(layers, layers.dropFirst()))
-        let maxWidth = layers.max()!
-        let x = [Float](repeating: 0.5, count: batch * maxWidth)
-        let w = [Float](repeating: 0.01, count: maxWidth * maxWidth)
-        var y = [Float](repeating: 0, count: batch * maxWidth)
-        var dw = [Float](repeating: 0, count: maxWidth * maxWidth)
-        var dx = [Float](repeating: 0, count: batch * maxWidth)
-        let b = blasint(batch)
-        let calls = Swift.max(1, Int((quick ? 2e8 : 4e9) / flopsPerStep))
-        return timePerCall(repetitions: quick ? 3 : 5, callsPerRepetition: calls) {
-            for _ in 0..<2 {
-                for (i, (fin, fout)) in pairs.enumerated() {
-                    let m = blasint(fin), n = blasint(fout)
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, m, 1, x, m, w, n, 0, &y, n)
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, b, 1, x, m, y, n, 1, &dw, n)
-                    if i > 0 { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, m, n, 1, y, n, w, n, 1, &dx, m) }
-                }
+    /// A fixed pool of batches, so data preparation is not timed.
+    private func batches() throws -> [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] {
+        var inputs: [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] = []
+        if digits {
+            let train = try Digits.load().train
+            var sampler = PairSampler(dataset: train, seed: 1)
+            for _ in 0..<8 {
+                let b = sampler.sample(batch)
+                let (l, r) = train.pairTensors(b)
+                inputs.append((l, r, b.targets()))
+            }
+        } else {
+            for i in 0..<8 {
+                let same = Tensor<Float>((0..<batch).map { Float(1 - $0 % 2) })
+                inputs.append(
+                    (
+                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i)),
+                        try Tensor.randomUniform([batch, layers[0]], seed: UInt64(2 * i + 1)), same
+                    ))
             }
         }
+        return inputs
+    }
+
+    /// Seconds per step of the step's gemm calls alone.
+    struct GemmOnlyTimes {
+        /// Both towers' calls on one core.
+        var oneCore: Double
+        /// Each tower's calls on its own core, at the same time.
+        var twoCores: Double
+        /// The faster of the two at the thread count in use.
+        var best: Double
+    }
+
+    /// The step's gemm calls alone, replayed through `cblas_sgemm` on
+    /// preallocated buffers (forward, dW, and dX but for the first layer): both
+    /// towers on one core, and each tower on its own core.
+    func gemmOnlyTimes(quick: Bool) -> GemmOnlyTimes {
+        let towers = (0..<2).map { _ in TowerGemms(layers: layers, batch: batch) }
+        let calls = Swift.max(1, Int((quick ? 2e8 : 4e9) / flopsPerStep))
+        let reps = quick ? 3 : 5
+        let single = BLASThreads.single {
+            timePerCall(repetitions: reps, callsPerRepetition: calls) { for t in towers { t.run() } }
+        }
+        let workers = TowerWorkers(phases: [towers.map { t in { t.run() } }])
+        defer { workers.shutDown() }
+        let parallel = BLASThreads.single {
+            timePerCall(repetitions: reps, callsPerRepetition: calls) { workers.run(phase: 0) }
+        }
+        return GemmOnlyTimes(
+            oneCore: single, twoCores: parallel, best: BLAS.threadCount > 1 ? Swift.min(single, parallel) : single)
+    }
+}
+
+/// One tower's gemm calls on its own buffers.
+private final class TowerGemms: @unchecked Sendable {
+    let pairs: [(Int, Int)]
+    let batch: Int
+    var x, w, y, dw, dx: [Float]
+
+    init(layers: [Int], batch: Int) {
+        pairs = Array(zip(layers, layers.dropFirst()))
+        self.batch = batch
+        let maxWidth = layers.max()!
+        x = [Float](repeating: 0.5, count: batch * maxWidth)
+        w = [Float](repeating: 0.01, count: maxWidth * maxWidth)
+        y = [Float](repeating: 0, count: batch * maxWidth)
+        dw = [Float](repeating: 0, count: maxWidth * maxWidth)
+        dx = [Float](repeating: 0, count: batch * maxWidth)
+    }
+
+    func run() {
+        let b = blasint(batch)
+        for (i, (fin, fout)) in pairs.enumerated() {
+            let m = blasint(fin), n = blasint(fout)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, n, m, 1, x, m, w, n, 0, &y, n)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, b, 1, x, m, y, n, 1, &dw, n)
+            if i > 0 { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, m, n, 1, y, n, w, n, 1, &dx, m) }
+        }
+    }
+}
+
+/// OpenBLAS on one thread for a measurement, restored afterwards.
+enum BLASThreads {
+    static func single<R>(_ body: () -> R) -> R {
+        let configured = Int32(BLAS.threadCount)
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(configured) }
+        return body()
     }
 }

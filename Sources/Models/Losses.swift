@@ -20,6 +20,35 @@ public func contrastiveLoss<T: TensorScalar>(
     }
     let same = Tensor<T>(labels.map { $0 == .same ? 1 : 0 })
     let different = Tensor<T>(labels.map { $0 == .different ? 1 : 0 })
+    return contrastive(a, b, same: same, different: different, margin: margin)
+}
+
+/// Contrastive loss with the pair labels as a tensor: `same` is `[B]`, 1 for a
+/// same-class pair and 0 for a different one (the form a captured step takes,
+/// since its labels change every step).
+///
+/// ```swift
+/// let same = batch.targets()   // Tensor<Float>: 1 same, 0 different
+/// let loss = try contrastiveLoss(a, b, same: same, margin: 1)
+/// ```
+/// - Throws: ``LossError`` unless `a` and `b` are `[B, D]` with the same shape,
+///   `B > 0`, and `same` is `[B]`.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+public func contrastiveLoss<T: TensorScalar>(
+    _ a: Tensor<T>, _ b: Tensor<T>, same: Tensor<T>, margin: T = 1
+) throws -> Tensor<T> {
+    try LossError.checkPairs("contrastiveLoss", a, b, names: ("a", "b"))
+    guard same.shape == [a.shape[0]] else {
+        throw LossError(loss: "contrastiveLoss", "labels of shape \(same.shape) for embeddings of shape \(a.shape)")
+    }
+    return contrastive(a, b, same: same, different: 1 - same, margin: margin)
+}
+
+/// `mean(same · d² + different · max(0, margin − d)²)`.
+private func contrastive<T: TensorScalar>(
+    _ a: Tensor<T>, _ b: Tensor<T>, same: Tensor<T>, different: Tensor<T>, margin: T
+) -> Tensor<T> {
     let d2 = a.squaredDistance(to: b)
     let d = (d2 + T(1e-9)).sqrt()
     let pull = d2 * same

@@ -23,6 +23,11 @@ struct TrainCommand: ParsableCommand {
     @Option(
         parsing: .unconditional, help: "Save a checkpoint every N steps, N ≥ 1 (the last good one survives a NaN).")
     var checkpointEvery = 500
+    @Flag(
+        help:
+            "Run every step eagerly (scopes entered and operations recorded each step) instead of capturing the first step and replaying it."
+    )
+    var eager = false
 
     static let maxBatchSize = 65_536
     static let maxThreads = 256
@@ -50,6 +55,7 @@ struct TrainCommand: ParsableCommand {
         recipe.momentum = momentum
         recipe.margin = margin
         recipe.seed = seed
+        recipe.execution = eager ? .eager : .captured
         let data = try Digits.load()
         print("digits: \(data.train.count) train rows, \(data.test.count) test rows (index % 5 == 0)")
         let training = try SiameseTraining(recipe: recipe, data: data)
@@ -68,6 +74,12 @@ struct TrainCommand: ParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
+        if let captured = training.capturedStep {
+            let towers =
+                captured.towersRunInParallel
+                ? "towers in parallel" : "towers one after another (\(captured.serialTowersReason ?? "one tower"))"
+            print("captured step: \(captured.operationCount) operations, \(towers)")
+        }
         try Checkpoint.save(training.store, to: checkpoint)
 
         let report = SharingReport(store: training.store)

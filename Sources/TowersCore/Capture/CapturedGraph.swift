@@ -33,7 +33,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
 ///
 /// When the step marks towers (``Capture/tower(_:_:)``) and is recorded with
 /// separate towers, each tower's forward and backward passes run on their own
-/// core; a tower other than the first accumulates the gradients of the
+/// core (when ``BLAS/threadCount`` allows more than one thread; otherwise one
+/// after another, with the same results); a tower other than the first accumulates the gradients of the
 /// variables it shares into its own buffers, added into the variables'
 /// gradients in tower order afterwards (so results are deterministic, and equal
 /// to one core's up to that order of summation).
@@ -123,7 +124,7 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
     @discardableResult
     package func run() -> Loss {
         for f in program.prefixForward { f() }
-        if let workers { BLAS.withSingleThread { workers.run(phase: 0) } }
+        runTowers(phase: 0)
         for f in program.suffixForward { f() }
         if loss.requiresGrad { runBackward() }
         return loss.storage.base[0]
@@ -133,9 +134,23 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
         for b in program.zeroed { b.initializeMemory(as: UInt8.self, repeating: 0) }
         loss.gradPointer()[0] = 1
         for b in program.suffixBackward { b() }
-        if let workers { BLAS.withSingleThread { workers.run(phase: 1) } }
+        runTowers(phase: 1)
         for a in program.accumulate { a() }
         for b in program.prefixBackward { b() }
+    }
+
+    /// The towers' forward (`phase` 0) or backward (1) passes: at the same time
+    /// when Towers may use several threads (``BLAS/threadCount``), else one after
+    /// another on this thread. The results are the same either way.
+    private func runTowers(phase: Int) {
+        guard let workers else { return }
+        if BLAS.threadCount > 1 {
+            BLAS.withSingleThread { workers.run(phase: phase) }
+        } else {
+            for tower in phase == 0 ? program.towerForward : program.towerBackward {
+                for step in tower { step() }
+            }
+        }
     }
 
     /// One job per tower, each running its closures in order.

@@ -16,7 +16,7 @@ import Synchronization
 /// well under a microsecond and allocates nothing: a worker spins briefly for
 /// the next phase (training steps follow each other closely), then sleeps on a
 /// condition variable until woken.
-final class TowerWorkers: @unchecked Sendable {
+package final class TowerWorkers: @unchecked Sendable {
     /// The jobs of each phase, built once: `phases[p][i]` runs on thread `i`.
     private let phases: [[() -> Void]]
     private let workerCount: Int
@@ -33,7 +33,7 @@ final class TowerWorkers: @unchecked Sendable {
     /// (a few hundred microseconds).
     private static let spinLimit = 20_000
 
-    init(phases: [[() -> Void]]) {
+    package init(phases: [[() -> Void]]) {
         self.phases = phases
         workerCount = (phases.map(\.count).max() ?? 1) - 1
         mutex = .allocate(capacity: 1)
@@ -59,7 +59,7 @@ final class TowerWorkers: @unchecked Sendable {
 
     /// Stops and joins the workers. Must be called before the last reference goes
     /// (the workers hold none).
-    func shutDown() {
+    package func shutDown() {
         guard !threads.isEmpty else { return }
         stopping.store(true, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(mutex)
@@ -79,7 +79,7 @@ final class TowerWorkers: @unchecked Sendable {
     }
 
     /// Runs phase `p`: every job of it, at the same time; returns when all are done.
-    func run(phase p: Int) {
+    package func run(phase p: Int) {
         let jobs = phases[p]
         let others = jobs.count - 1
         if others == 0 {
@@ -97,7 +97,9 @@ final class TowerWorkers: @unchecked Sendable {
     }
 
     private func work(as index: Int) {
-        var seen = generation.load(ordering: .acquiring)
+        // Phases are counted from 0 when the workers are made; a thread that starts
+        // late must still run the phases begun before it started.
+        var seen = 0
         while true {
             var spins = 0
             var current = generation.load(ordering: .acquiring)

@@ -174,8 +174,9 @@ public enum BLAS {
         return String(cString: openblas_get_config())
     }
 
-    /// The number of threads OpenBLAS uses for one large call. Setting it applies
-    /// to the whole process.
+    /// The number of threads OpenBLAS uses for one large call, and the number of
+    /// cores the towers of a captured step may run on at once (one means one after
+    /// another). Setting it applies to the whole process.
     ///
     /// BLAS calls of fewer than ``smallGemmWork`` multiply-adds run on one thread
     /// whatever this is: OpenBLAS 0.3.21 splits matrix products across threads from
@@ -188,7 +189,9 @@ public enum BLAS {
             return configuredThreads.load(ordering: .relaxed)
         }
         set {
-            check(newValue >= 1, "BLAS.threadCount must be at least 1, got \(newValue)")
+            check(
+                newValue >= 1 && newValue <= Int(Int32.max),
+                "BLAS.threadCount must be in 1...\(Int32.max), got \(newValue)")
             prepare()
             configuredThreads.store(newValue, ordering: .relaxed)
             activeThreads.store(newValue, ordering: .relaxed)

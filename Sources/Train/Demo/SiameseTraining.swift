@@ -18,12 +18,24 @@ public struct SiameseRecipe: Sendable, Equatable {
     /// Fraction of same-class pairs.
     public var sameFraction = 0.5
     public var seed: UInt64 = 0
+    /// How steps run: captured once and replayed (the default), or eagerly.
+    public var execution = Execution.captured
     public init() {}
+
+    /// How training steps run.
+    public enum Execution: Sendable, Equatable {
+        /// The first step is captured (``Variables/CapturedStep``) and replayed after
+        /// that, the towers on their own cores.
+        case captured
+        /// Every step builds the towers again, one operation at a time.
+        case eager
+    }
 }
 
 /// A siamese network on the digits, its optimizer and its pair sampler: one
 /// ``step()`` samples a batch of pairs, runs both towers (one set of weights),
-/// computes the contrastive loss, back-propagates and updates.
+/// computes the contrastive loss, back-propagates and updates. By default the
+/// first step is captured and later steps replay it (``SiameseRecipe/Execution``).
 ///
 /// ```swift
 /// let run = try SiameseTraining(recipe: SiameseRecipe(), data: try Digits.load())
@@ -39,6 +51,8 @@ public final class SiameseTraining {
     public let optimizer: SGD
     /// The loss of every step taken by this object, in order.
     public private(set) var losses: [Float] = []
+    /// The captured step, after the first step when ``SiameseRecipe/execution`` is `.captured`.
+    public private(set) var capturedStep: CapturedStep<Float, Float, Float, Float>?
 
     public init(recipe: SiameseRecipe, data: DigitsSplit, store: VariableStore? = nil) throws {
         self.recipe = recipe
@@ -79,13 +93,37 @@ public final class SiameseTraining {
             seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
         let batch = sampler.sample(recipe.batchSize)
         let (left, right) = data.train.pairTensors(batch)
-        let (a, b) = try network(left, right)
-        let loss = try contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
-        let value = loss.scalar
-        guard value.isFinite else {
-            throw TrainingError.nonFiniteLoss(step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+        let same = batch.targets()
+        let value: Float
+        switch recipe.execution {
+        case .eager:
+            let (a, b) = try network(left, right)
+            let loss = try contrastiveLoss(a, b, same: same, margin: Float(recipe.margin))
+            value = loss.scalar
+            guard value.isFinite else {
+                throw TrainingError.nonFiniteLoss(
+                    step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+            }
+            loss.backward()
+        case .captured:
+            if let step = capturedStep {
+                value = try step(left, right, same)
+            } else {
+                let margin = Float(recipe.margin), network = network
+                let step = try store.capture(left, right, same) { l, r, s in
+                    let (a, b) = try network(l, r)
+                    return try contrastiveLoss(a, b, same: s, margin: margin)
+                }
+                capturedStep = step
+                value = step.lastLoss
+            }
+            // The backward pass has run; without an update its gradients are dropped.
+            guard value.isFinite else {
+                optimizer.zeroGradients()
+                throw TrainingError.nonFiniteLoss(
+                    step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+            }
         }
-        loss.backward()
         do {
             try optimizer.step()
         } catch let error as TrainingError {
