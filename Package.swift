@@ -89,7 +89,9 @@ let package = Package(
             name: "LayersTests", dependencies: ["Layers", "TestSupport"], resources: [.copy("Golden")],
             swiftSettings: swiftSettings),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TrainTests", dependencies: ["Train", "TestSupport"], exclude: ["References"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

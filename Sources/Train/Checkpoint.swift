@@ -36,6 +36,7 @@ public enum Checkpoint {
         for v in store.allVariables {
             if let t = v.tensor(as: Float.self) { file.set(v.name, t) }
             if let t = v.tensor(as: Double.self) { file.set(v.name, t) }
+            if let t = v.tensor(as: Int64.self) { file[v.name] = AnyTensorData(t) }  // global_step
         }
         try file.write(to: url)
     }
@@ -75,6 +76,7 @@ public enum Checkpoint {
         for (v, data) in assignments {
             if let t = v.tensor(as: Float.self) { t.assign(try data.tensor(as: Float.self)) }
             if let t = v.tensor(as: Double.self) { t.assign(try data.tensor(as: Double.self)) }
+            if let t = v.tensor(as: Int64.self) { t.assign(try data.tensor(as: Int64.self)) }
         }
         report.restored = assignments.count
         return report

@@ -73,7 +73,7 @@ public final class SiameseTraining {
             seed: recipe.seed &+ UInt64(stepCount) &* 0x9E37_79B9)
         let batch = sampler.sample(recipe.batchSize)
         let (left, right) = data.train.pairTensors(batch)
-        let (a, b) = try network(left, right)
+        let (a, b) = try network(left, right, training: true)
         let loss = contrastiveLoss(a, b, labels: batch.labels, margin: Float(recipe.margin))
         let value = loss.scalar
         guard value.isFinite else {
