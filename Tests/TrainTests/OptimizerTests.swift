@@ -280,4 +280,24 @@ struct OptimizerTests {
             optimizer.zeroGradients()
         }
     }
+
+    @Test("the sharing report counts no optimizer state as parameters, whatever the optimizer")
+    func sharingReportLeavesOutOptimizerState() throws {
+        let makers: [(VariableStore) throws -> any Optimizer] = [
+            { try SGD(store: $0, learningRate: .constant(0.01), momentum: 0.5) },
+            { try Adam(store: $0, learningRate: .constant(0.01)) },
+            { try AdamW(store: $0, learningRate: .constant(0.01)) },
+            { try RMSProp(store: $0, learningRate: .constant(0.01), momentum: 0.9, centered: true) },
+            { try Adagrad(store: $0, learningRate: .constant(0.01)) },
+        ]
+        for make in makers {
+            let model = try ReferenceModel<Float>()
+            _ = try model.train(try make(model.store), steps: 1)
+            let report = SharingReport(store: model.store)
+            #expect(report.totalParameters == 8 && report.trainableParameters == 8)
+            #expect(report.modelRows.map(\.name) == ["tower/dense/kernel", "tower/dense/bias"])
+            #expect(report.optimizerStateParameters == model.store.allVariables.map(\.parameterCount).reduce(0, +) - 8)
+            #expect(report.repeatedBlocks.isEmpty && report.unsharedSuspects.isEmpty)
+        }
+    }
 }
