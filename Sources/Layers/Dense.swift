@@ -101,10 +101,13 @@ public final class TiedDense<Scalar: TensorScalar>: ScopedLayer {
                 layer: VariableScope.current.name,
                 "the encoder it is tied to has not been called in this store yet; call the encoder first")
         }
-        let kernel = try encoder.kernel().value  // [in, units]
+        let kernelVariable = try encoder.kernel()
+        let kernel = kernelVariable.value  // [in, units]
         guard x.rank == 2, x.shape[1] == kernel.shape[1] else {
             throw LayerError.shape("[batch, \(kernel.shape[1])] (the tied kernel is \(kernel.shape))", got: x.shape)
         }
+        // The encoder's scope recorded the fetch; record the tie from this layer's scope too.
+        currentVariableStore?.recordUse(of: kernelVariable, label: "tied: \(VariableScope.current.name)")
         var y = x.matmul(kernel, transposeOther: true)
         if useBias { y = y + (try weight("bias", [kernel.shape[0]], initializer: .zeros)) }
         return activation(y)

@@ -44,7 +44,14 @@ public final class VariableStore: Sendable {
     let state = Locked(State())
     let rootEntry = ScopeEntry(scope: .root)
 
-    public init(seed: UInt64 = 0) { self.seed = seed }
+    /// The store's generator for operations that draw on every call (dropout):
+    /// seeded from ``seed``, advanced by each draw (see `VariableStore+Random.swift`).
+    public let randomGenerator: RandomGenerator
+
+    public init(seed: UInt64 = 0) {
+        self.seed = seed
+        randomGenerator = RandomGenerator(seed: Self.generatorSeed(seed))
+    }
 
     // MARK: Collections
 

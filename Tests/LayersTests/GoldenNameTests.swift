@@ -129,6 +129,20 @@ struct GoldenNameTests {
                 "gru_cell/gates/kernel", "gru_cell/gates/bias", "gru_cell/candidate/kernel", "gru_cell/candidate/bias",
             ])
         #expect(try names("lstm_unrolled") == ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"])
+        // TF1's dynamic_rnn and bidirectional_dynamic_rnn.
+        #expect(try names("rnn_lstm") == ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"])
+        #expect(
+            try names("rnn_gru") == [
+                "rnn/gru_cell/gates/kernel", "rnn/gru_cell/gates/bias", "rnn/gru_cell/candidate/kernel",
+                "rnn/gru_cell/candidate/bias",
+            ])
+        #expect(
+            try names("bidirectional_rnn") == [
+                "bidirectional_rnn/fw/lstm_cell/kernel", "bidirectional_rnn/fw/lstm_cell/bias",
+                "bidirectional_rnn/bw/gru_cell/gates/kernel", "bidirectional_rnn/bw/gru_cell/gates/bias",
+                "bidirectional_rnn/bw/gru_cell/candidate/kernel", "bidirectional_rnn/bw/gru_cell/candidate/bias",
+            ])
+        #expect(try names("reshape") == [])
         #expect(
             try names("sequential") == [
                 "dense/kernel", "dense/bias", "layer_norm/gamma", "layer_norm/beta", "dense_1/kernel", "dense_1/bias",

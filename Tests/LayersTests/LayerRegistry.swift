@@ -41,6 +41,7 @@ struct LayerCase: Sendable, CustomStringConvertible {
         case maxPool, avgPool(padding: Padding), flatten, dropout, layerNorm
         case batchNorm(training: Bool)
         case lstmCell, gruCell, lstmUnrolled(steps: Int), sequential
+        case rnnLSTM(lengths: [Int]), rnnGRU, bidirectionalRNN(lengths: [Int]), reshape
     }
 
     /// The golden file's name and the test argument.
@@ -134,6 +135,37 @@ struct LayerCase: Sendable, CustomStringConvertible {
                 let (outputs, _) = try unroll(cell, over: inputs, initialState: cell.zeroState(batchSize: x.shape[0]))
                 return Tensor.concat(outputs, axis: 1)
             }
+        case .rnnLSTM(let lengths):
+            let rnn = RNN(cell: LSTMCell<T>(units: 4, name: names("cell")), name: names("seq"))
+            return { x in
+                // The outputs and the final state (both depend on the lengths), when the batch fits them.
+                guard x.rank == 3, x.shape[0] == lengths.count else { return try rnn(x) }
+                let (outputs, state) = try rnn.run(x, sequenceLengths: lengths)
+                return Tensor.concat([outputs.reshaped([x.shape[0], -1]), state.cell, state.hidden], axis: 1)
+            }
+        case .rnnGRU:
+            let rnn = RNN(cell: GRUCell<T>(units: 3, name: names("cell")), name: names("seq"))
+            return { x in
+                guard x.rank == 3 else { return try rnn(x) }
+                let (outputs, state) = try rnn.run(x)
+                return Tensor.concat([outputs.reshaped([x.shape[0], -1]), state], axis: 1)
+            }
+        case .bidirectionalRNN(let lengths):
+            let rnn = BidirectionalRNN(
+                forward: LSTMCell<T>(units: 3, name: names("forward_cell")),
+                backward: GRUCell<T>(units: 2, name: names("backward_cell")), name: names("birnn"))
+            return { x in
+                guard x.rank == 3, x.shape[0] == lengths.count else { return try rnn(x) }
+                let (outputs, states) = try rnn.run(x, sequenceLengths: lengths)
+                return Tensor.concat(
+                    [
+                        outputs.forward.reshaped([x.shape[0], -1]), outputs.backward.reshaped([x.shape[0], -1]),
+                        states.forward.hidden, states.backward,
+                    ], axis: 1)
+            }
+        case .reshape:
+            let reshape = Reshape<T>([2, -1], name: names("to_pairs"))
+            return { x in try reshape(x) }
         case .sequential:
             let model = Sequential<T>([
                 Dense<T>(units: 5, activation: .relu, name: names("hidden")),
@@ -264,6 +296,26 @@ let registry: [LayerCase] = [
         invalidInputs: [InvalidInput(shape: [3, 5, 2, 1], mentions: ["[3, 5, 2, 1]", "[3, 4]"])],
         resizedInputShape: [3, 5, 3], resizedMismatch: ("rnn/lstm_cell/kernel", [7, 16], [6, 16]),
         namedOuterScope: true),
+    LayerCase(
+        id: "rnn_lstm", inputShape: [3, 5, 2], kind: .rnnLSTM(lengths: [5, 2, 4]), firstScope: "rnn",
+        invalidInputs: [
+            InvalidInput(shape: [3, 5], mentions: ["[3, 5]", "[batch, time, features]"]),
+            InvalidInput(shape: [3, 0, 2], mentions: ["[3, 0, 2]", "at least one step"]),
+        ],
+        resizedInputShape: [3, 5, 3], resizedMismatch: ("rnn/lstm_cell/kernel", [7, 16], [6, 16])),
+    LayerCase(
+        id: "rnn_gru", inputShape: [3, 4, 2], kind: .rnnGRU, firstScope: "rnn",
+        invalidInputs: [InvalidInput(shape: [3, 4, 2, 1], mentions: ["[3, 4, 2, 1]"])],
+        resizedInputShape: [3, 4, 1], resizedMismatch: ("rnn/gru_cell/gates/kernel", [4, 6], [5, 6])),
+    LayerCase(
+        id: "bidirectional_rnn", inputShape: [3, 4, 2], kind: .bidirectionalRNN(lengths: [4, 1, 3]),
+        firstScope: "bidirectional_rnn",
+        invalidInputs: [InvalidInput(shape: [12, 2], mentions: ["[12, 2]", "[batch, time, features]"])],
+        resizedInputShape: [3, 4, 3],
+        resizedMismatch: ("bidirectional_rnn/fw/lstm_cell/kernel", [6, 12], [5, 12])),
+    LayerCase(
+        id: "reshape", inputShape: [3, 4, 2], kind: .reshape, hasWeights: false, firstScope: "reshape",
+        invalidInputs: [InvalidInput(shape: [3, 5], mentions: ["[3, 5]", "5 elements per example"])]),
     LayerCase(
         id: "sequential", inputShape: [3, 4], kind: .sequential, firstScope: "dense",
         invalidInputs: [InvalidInput(shape: [4], mentions: ["[4]"])],

@@ -39,24 +39,22 @@ public enum Checkpoint {
     ///   ``SafetensorsError/writeFailed(file:reason:)``.
     public static func save(_ store: VariableStore, to url: URL, metadata: [String: String] = [:]) throws {
         var own = ["format": "towers"]
-        if let step = store.variable(named: "global_step")?.tensor(as: Double.self), step.count == 1,
-            let count = SGDError.stepCount(step.scalars[0])
-        {
-            own["global_step"] = "\(count)"
+        if let step = store.variable(named: "global_step")?.tensor(as: Int64.self), step.count == 1 {
+            own["global_step"] = "\(step.scalars[0])"
         }
         var file = SafetensorsFile(metadata: metadata.merging(own) { a, _ in a })
         for v in store.allVariables {
-            let finite: Bool
-            if let t = v.tensor(as: Float.self) {
-                finite = t.allFinite
+            func add<T: TensorElement>(_: T.Type) throws {
+                guard let t = v.tensor(as: T.self) else { return }
+                if let float = t as? Tensor<Float>, !float.allFinite {
+                    throw CheckpointError.nonFiniteValue(file: url.path, tensor: v.name)
+                }
+                if let double = t as? Tensor<Double>, !double.allFinite {
+                    throw CheckpointError.nonFiniteValue(file: url.path, tensor: v.name)
+                }
                 file.set(v.name, t)
-            } else if let t = v.tensor(as: Double.self) {
-                finite = t.allFinite
-                file.set(v.name, t)
-            } else {
-                finite = true
             }
-            guard finite else { throw CheckpointError.nonFiniteValue(file: url.path, tensor: v.name) }
+            try add(v.dtype.elementType)
         }
         try file.write(to: url)
     }
@@ -103,8 +101,10 @@ public enum Checkpoint {
             throw CheckpointError.mismatch(report)
         }
         for (v, data) in assignments {
-            if let t = v.tensor(as: Float.self) { t.assign(try data.tensor(as: Float.self)) }
-            if let t = v.tensor(as: Double.self) { t.assign(try data.tensor(as: Double.self)) }
+            func assign<T: TensorElement>(_: T.Type) throws {
+                if let t = v.tensor(as: T.self) { t.assign(try data.tensor(as: T.self)) }
+            }
+            try assign(v.dtype.elementType)
         }
         report.restored = assignments.count
         return report
@@ -113,31 +113,32 @@ public enum Checkpoint {
     /// The `global_step` metadata, when present: a step count equal to the tensor's.
     private static func validateMetadata(_ file: SafetensorsFile, path: String) throws {
         guard let text = file.metadata["global_step"] else { return }
-        guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Double(text),
-            let step = SGDError.stepCount(value)
-        else {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let step = Int64(text) else {
             throw CheckpointError.invalidMetadata(
-                file: path, key: "global_step", value: text, reason: "is not a whole number in 0...2^53")
+                file: path, key: "global_step", value: text, reason: "is not a whole number in 0...\(Int64.max)")
         }
         if let tensor = file["global_step"], tensor.count == 1,
-            tensor.converted(to: Double.self).scalars[0] != Double(step)
+            tensor.dtype == .int64, try tensor.scalars(as: Int64.self)[0] != step
         {
             throw CheckpointError.invalidMetadata(
                 file: path, key: "global_step", value: text,
-                reason: "differs from the global_step tensor (\(tensor.converted(to: Double.self).scalars[0]))")
+                reason: "differs from the global_step tensor (\(try tensor.scalars(as: Int64.self)[0]))")
         }
     }
 
-    /// No NaN or infinity; `global_step` a whole number in 0...2⁵³.
+    /// No NaN or infinity; `global_step` a step count (not negative).
     private static func validate(_ data: AnyTensorData, name: String, variable: String, file: String) throws {
-        let finite =
-            data.dtype == .float32
-            ? try data.tensor(as: Float.self).allFinite : try data.tensor(as: Double.self).allFinite
+        let finite: Bool
+        switch data.dtype {
+        case .float32: finite = try data.tensor(as: Float.self).allFinite
+        case .float64: finite = try data.tensor(as: Double.self).allFinite
+        default: finite = true
+        }
         guard finite else { throw CheckpointError.nonFiniteValue(file: file, tensor: name) }
-        if variable == "global_step", data.count == 1 {
-            let value = data.converted(to: Double.self).scalars[0]
-            guard SGDError.stepCount(value) != nil else {
-                throw CheckpointError.invalidGlobalStep(file: file, tensor: name, value: value)
+        if variable == "global_step", data.count == 1, data.dtype == .int64 {
+            let value = try data.scalars(as: Int64.self)[0]
+            guard value >= 0 else {
+                throw CheckpointError.invalidGlobalStep(file: file, tensor: name, value: Double(value))
             }
         }
     }

@@ -52,7 +52,7 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// ```swift
     /// file.set("bias", Tensor<Double>.zeros([3]))
     /// ```
-    public mutating func set<T: TensorScalar>(_ name: String, _ tensor: Tensor<T>) {
+    public mutating func set<T: TensorElement>(_ name: String, _ tensor: Tensor<T>) {
         tensors[name] = AnyTensorData(tensor)
     }
 

@@ -1,10 +1,11 @@
 import Foundation
 public import TowersCore
 
-/// Small, dependency-free SVG charts for training reports.
+/// Small, dependency-free SVG charts for training reports: axes with ticks on
+/// both sides' scales, labels chosen by the caller, and a log scale for losses.
 ///
 /// ```swift
-/// let svg = SVGPlot.lineChart(losses, title: "contrastive loss")
+/// let svg = SVGPlot.lineChart(losses, title: "Contrastive loss", yLabel: "loss", scale: .log)
 /// try AtomicFile.write(Data(svg.utf8), to: url)
 /// ```
 public enum SVGPlot {
@@ -12,50 +13,89 @@ public enum SVGPlot {
         "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
     ]
 
-    /// A scatter plot of 2-D points coloured by integer class, with a legend.
-    public static func scatter(_ points: [(x: Double, y: Double, label: Int)], title: String) -> String {
-        let (w, h, pad) = (640.0, 520.0, 40.0)
-        let xs = points.map(\.x), ys = points.map(\.y)
-        let (x0, x1) = (xs.min() ?? 0, xs.max() ?? 1), (y0, y1) = (ys.min() ?? 0, ys.max() ?? 1)
-        func sx(_ x: Double) -> Double { pad + (x - x0) / Swift.max(x1 - x0, 1e-12) * (w - 2 * pad - 80) }
-        func sy(_ y: Double) -> Double { h - pad - (y - y0) / Swift.max(y1 - y0, 1e-12) * (h - 2 * pad) }
-        var svg = header(w, h, title)
+    /// How values map to the vertical axis of a line chart.
+    public enum Scale: Sendable, Hashable {
+        case linear
+        /// Logarithmic (base 10); needs positive values.
+        case log
+        /// `.log` when every value is positive and the largest is over 20 times
+        /// the smallest (a loss falling by orders of magnitude), else `.linear`.
+        case automatic
+    }
+
+    /// A scatter plot of 2-D points coloured by integer class, with ticks on both
+    /// axes and a legend naming each class with `legend` (by default its number).
+    ///
+    /// ```swift
+    /// let svg = SVGPlot.scatter(points, title: "Test embeddings", xLabel: "PC 1", yLabel: "PC 2") { "digit \($0)" }
+    /// ```
+    public static func scatter(
+        _ points: [(x: Double, y: Double, label: Int)], title: String, xLabel: String? = nil, yLabel: String? = nil,
+        legend: (Int) -> String = { "\($0)" }
+    ) -> String {
+        let frame = Frame(width: 680, height: 540, right: 130)
+        let x = Axis(linear: points.map(\.x), padding: 0.03), y = Axis(linear: points.map(\.y), padding: 0.03)
+        var svg = header(frame, title)
+        svg += frame.axes(x: x, y: y, xLabel: xLabel, yLabel: yLabel)
         for p in points {
             svg +=
-                "<circle cx=\"\(fmt(sx(p.x)))\" cy=\"\(fmt(sy(p.y)))\" r=\"3\" fill=\"\(palette[p.label % 10])\" fill-opacity=\"0.75\"/>\n"
+                "<circle cx=\"\(fmt(frame.x(x.position(p.x))))\" cy=\"\(fmt(frame.y(y.position(p.y))))\" r=\"3\" fill=\"\(color(p.label))\" fill-opacity=\"0.75\"/>\n"
         }
         for (i, label) in Set(points.map(\.label)).sorted().enumerated() {
-            let y = pad + Double(i) * 20
-            svg += "<circle cx=\"\(fmt(w - 90))\" cy=\"\(fmt(y))\" r=\"5\" fill=\"\(palette[label % 10])\"/>"
-            svg += "<text x=\"\(fmt(w - 80))\" y=\"\(fmt(y + 4))\" font-size=\"12\">digit \(label)</text>\n"
+            let ly = frame.top + 8 + Double(i) * 20, lx = frame.width - frame.right + 20
+            svg += "<circle cx=\"\(fmt(lx))\" cy=\"\(fmt(ly))\" r=\"5\" fill=\"\(color(label))\"/>"
+            svg += "<text x=\"\(fmt(lx + 10))\" y=\"\(fmt(ly + 4))\" font-size=\"12\">\(escape(legend(label)))</text>\n"
         }
         return svg + "</svg>\n"
     }
 
-    /// A line chart of `values` by index, with a moving average over `smoothing` points.
-    public static func lineChart(_ values: [Float], title: String, smoothing: Int = 25) -> String {
-        let (w, h, pad) = (640.0, 400.0, 50.0)
+    /// A line chart of `values` by index (the raw values faint, their moving
+    /// average over `smoothing` points solid), with ticks on both axes. Values that
+    /// a log scale cannot show (zero, negative, not finite) are left out.
+    ///
+    /// ```swift
+    /// let svg = SVGPlot.lineChart(losses, title: "Contrastive loss", yLabel: "loss")   // log scale when it falls far
+    /// ```
+    public static func lineChart(
+        _ values: [Float], title: String, smoothing: Int = 25, xLabel: String = "step", yLabel: String? = nil,
+        scale: Scale = .automatic
+    ) -> String {
+        let raw = values.map(Double.init)
         var smooth: [Double] = []
-        var sum = 0.0
-        for (i, v) in values.enumerated() {
-            sum += Double(v)
-            if i >= smoothing { sum -= Double(values[i - smoothing]) }
-            smooth.append(sum / Double(Swift.min(i + 1, smoothing)))
+        var sum = 0.0, window: [Double] = []
+        for v in raw where v.isFinite {
+            window.append(v)
+            sum += v
+            if window.count > Swift.max(smoothing, 1) { sum -= window.removeFirst() }
+            smooth.append(sum / Double(window.count))
         }
-        let top = smooth.max() ?? 1, n = Swift.max(values.count - 1, 1)
-        func sx(_ i: Int) -> Double { pad + Double(i) / Double(n) * (w - 2 * pad) }
-        func sy(_ v: Double) -> Double { h - pad - v / Swift.max(top, 1e-12) * (h - 2 * pad) }
-        var svg = header(w, h, title)
-        svg += "<line x1=\"\(pad)\" y1=\"\(h - pad)\" x2=\"\(w - pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>\n"
-        svg += "<line x1=\"\(pad)\" y1=\"\(pad)\" x2=\"\(pad)\" y2=\"\(h - pad)\" stroke=\"black\"/>\n"
-        svg +=
-            "<text x=\"\(w / 2)\" y=\"\(h - 12)\" font-size=\"12\" text-anchor=\"middle\">step (0 … \(values.count))</text>\n"
-        svg += "<text x=\"8\" y=\"\(pad - 8)\" font-size=\"12\">\(fmt(top))</text>\n"
-        svg += "<text x=\"8\" y=\"\(h - pad)\" font-size=\"12\">0</text>\n"
-        let stride = Swift.max(1, smooth.count / 600)
-        let points = Swift.stride(from: 0, to: smooth.count, by: stride).map { "\(fmt(sx($0))),\(fmt(sy(smooth[$0])))" }
-        svg +=
-            "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>\n"
+        let finite = raw.filter(\.isFinite)
+        let positive = finite.filter { $0 > 0 }
+        let useLog: Bool
+        switch scale {
+        case .linear: useLog = false
+        case .log: useLog = !positive.isEmpty
+        case .automatic:
+            useLog = !finite.isEmpty && positive.count == finite.count && positive.max()! > 20 * positive.min()!
+        }
+        let frame = Frame(width: 680, height: 420, right: 30)
+        let x = Axis(linear: [0, Double(Swift.max(values.count - 1, 1))], integers: true)
+        let y = useLog ? Axis(log: positive) : Axis(linear: finite + [0])
+        var svg = header(frame, title)
+        svg += frame.axes(x: x, y: y, xLabel: xLabel, yLabel: yLabel)
+        func polyline(_ series: [(Int, Double)], color: String, width: Double, opacity: Double) -> String {
+            let stride = Swift.max(1, series.count / 800)
+            let points = Swift.stride(from: 0, to: series.count, by: stride).compactMap { k -> String? in
+                let (i, v) = series[k]
+                guard v.isFinite, !useLog || v > 0 else { return nil }
+                return "\(fmt(frame.x(x.position(Double(i))))),\(fmt(frame.y(y.position(v))))"
+            }
+            return
+                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-opacity=\"\(opacity)\" stroke-width=\"\(width)\" points=\"\(points.joined(separator: " "))\"/>\n"
+        }
+        let indexed = raw.enumerated().filter { $0.element.isFinite }.map { ($0.offset, $0.element) }
+        svg += polyline(indexed, color: palette[0], width: 1, opacity: 0.3)
+        svg += polyline(zip(indexed.map(\.0), smooth).map { ($0, $1) }, color: palette[0], width: 2, opacity: 1)
         return svg + "</svg>\n"
     }
 
@@ -94,15 +134,20 @@ public enum SVGPlot {
         }
     }
 
-    private static func header(_ w: Double, _ h: Double, _ title: String) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"sans-serif\">\n"
+    private static func color(_ label: Int) -> String { palette[((label % 10) + 10) % 10] }
+
+    static func header(_ frame: Frame, _ title: String) -> String {
+        let (w, h) = (Int(frame.width), Int(frame.height))
+        return
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" font-family=\"sans-serif\">\n"
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-            + "<text x=\"\(Int(w / 2))\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">\(escape(title))</text>\n"
+            + "<text x=\"\(w / 2)\" y=\"22\" font-size=\"15\" text-anchor=\"middle\">\(escape(title))</text>\n"
     }
 
-    private static func escape(_ s: String) -> String {
+    static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    private static func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
+    static func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
 }

@@ -86,7 +86,7 @@ public final class SiameseTraining {
     ///   ``Checkpoint/save(_:to:metadata:)`` refuses them).
     @discardableResult
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
-        let index = try optimizer.currentStep()
+        let index = optimizer.stepCount
         // The sampler is re-seeded from the step count so a resumed run draws the same pairs.
         var sampler = PairSampler(
             dataset: data.train, sameFraction: recipe.sameFraction,
@@ -97,7 +97,7 @@ public final class SiameseTraining {
         let value: Float
         switch recipe.execution {
         case .eager:
-            let (a, b) = try network(left, right)
+            let (a, b) = try network(left, right, training: true)
             let loss = try contrastiveLoss(a, b, same: same, margin: Float(recipe.margin))
             value = loss.scalar
             guard value.isFinite else {
@@ -111,7 +111,7 @@ public final class SiameseTraining {
             } else {
                 let margin = Float(recipe.margin), network = network
                 let step = try store.capture(left, right, same) { l, r, s in
-                    let (a, b) = try network(l, r)
+                    let (a, b) = try network(l, r, training: true)
                     return try contrastiveLoss(a, b, same: s, margin: margin)
                 }
                 capturedStep = step

@@ -279,7 +279,7 @@ struct CheckpointTests {
         let first = try Data(contentsOf: url)
         // Change the store and save over the same file.
         store.variable(named: "tower/dense/bias")?.tensor(as: Float.self)?.fill(with: 0.5)
-        store.variable(named: "global_step")?.tensor(as: Double.self)?.fill(with: 4)
+        store.variable(named: "global_step")?.tensor(as: Int64.self)?.fill(with: 4)
         #expect(sgd.stepCount == 4)
         try Checkpoint.save(store, to: url)
         #expect(try dir.contents() == ["ckpt.safetensors"])

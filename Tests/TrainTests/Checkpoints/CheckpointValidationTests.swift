@@ -25,52 +25,50 @@ struct CheckpointValidationTests {
         return edited
     }
 
-    @Test(
-        "a global_step that is not a step count is refused on load; the next SGD step never traps",
-        arguments: [Double.nan, .infinity, 1e300, -1, 2.5, 9_007_199_254_740_994])
-    func invalidGlobalStep(value: Double) throws {
+    @Test("a negative global_step is refused on load, and changes nothing")
+    func invalidGlobalStep() throws {
         let dir = try F.Scratch("validation")
         defer { dir.remove() }
         let url = try checkpoint(dir) {
-            $0.set("global_step", Tensor<Double>(value))
+            $0.set("global_step", Tensor<Int64>(-1))
             $0.metadata["global_step"] = nil
         }
         let (store, sgd) = try F.model(seed: 2)
         let before = F.snapshot(store)
         let error = caughtError { try Checkpoint.load(into: store, from: url) }
-        if value.isFinite {
-            #expect(
-                error as? CheckpointError == .invalidGlobalStep(file: url.path, tensor: "global_step", value: value))
-            #expect("\(error!)".contains("not a step count"))
-        } else {
-            #expect(error as? CheckpointError == .nonFiniteValue(file: url.path, tensor: "global_step"))
-        }
+        #expect(error as? CheckpointError == .invalidGlobalStep(file: url.path, tensor: "global_step", value: -1))
+        #expect("\(error!)".contains("not a step count"))
         #expect(F.differences(F.snapshot(store), before) == [])
         #expect(sgd.stepCount == 0)
+    }
 
-        // Set in memory anyway, the optimizer throws instead of trapping.
-        store.variable(named: "global_step")?.tensor(as: Double.self)?.fill(with: value)
-        for call in [{ _ = try sgd.step() }, { _ = try sgd.currentStep() }] {
-            #expect {
-                try call()
-            } throws: { error in
-                guard case .invalidGlobalStep(let found) = error as? SGDError else { return false }
-                return found.bitPattern == value.bitPattern
+    @Test("a global_step stored as a float (an older checkpoint) is a dtype mismatch, not a trap")
+    func floatGlobalStep() throws {
+        let dir = try F.Scratch("validation")
+        defer { dir.remove() }
+        for value in [Double.nan, 1e300, 2.5] {
+            let url = try checkpoint(dir) {
+                $0.set("global_step", Tensor<Double>(value))
+                $0.metadata["global_step"] = nil
             }
+            let (store, sgd) = try F.model(seed: 2)
+            let error = caughtError { try Checkpoint.load(into: store, from: url) }
+            #expect(error is CheckpointError, "\(value)")
+            #expect(sgd.stepCount == 0)
         }
     }
 
-    @Test("the largest valid global_step loads")
+    @Test("the largest global_step loads")
     func largeGlobalStep() throws {
         let dir = try F.Scratch("validation")
         defer { dir.remove() }
         let url = try checkpoint(dir) {
-            $0.set("global_step", Tensor<Double>(9_007_199_254_740_992))
-            $0.metadata["global_step"] = "9007199254740992"
+            $0.set("global_step", Tensor<Int64>(Int64.max))
+            $0.metadata["global_step"] = "\(Int64.max)"
         }
         let (store, sgd) = try F.model(seed: 2)
         try Checkpoint.load(into: store, from: url)
-        #expect(sgd.stepCount == 9_007_199_254_740_992)
+        #expect(sgd.stepCount == Int(Int64.max))
     }
 
     @Test("the global_step metadata is written, and a malformed or contradicting one is refused on load")
@@ -83,7 +81,7 @@ struct CheckpointValidationTests {
         #expect(try SafetensorsFile.read(from: url).metadata["global_step"] == "3")
         for (text, reason) in [
             ("-1", "is not a whole number"), ("1e3", "is not a whole number"), ("", "is not a whole number"),
-            ("99999999999999999999", "is not a whole number"), ("4", "differs from the global_step tensor (3.0)"),
+            ("99999999999999999999", "is not a whole number"), ("4", "differs from the global_step tensor (3)"),
         ] {
             let bad = try checkpoint(dir) { $0.metadata["global_step"] = text }
             let (fresh, _) = try F.model(seed: 2)

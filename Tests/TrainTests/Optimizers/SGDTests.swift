@@ -199,7 +199,7 @@ struct SGDTests {
             #expect(slot.tensor(as: Float.self)?.scalars.allSatisfy { $0 == 0 } == true)
         }
         let step = try #require(store.variable(named: "global_step"))
-        #expect(!step.trainable && step.shape == [] && step.dtype == .float64)
+        #expect(!step.trainable && step.shape == [] && step.dtype == .int64)
     }
 
     /// A weight used by three towers: one slot, and one update per step with the
@@ -253,7 +253,7 @@ struct SGDTests {
             #expect(try sgd.step().step == k)
         }
         #expect(sgd.stepCount == 5)
-        let variable = try #require(store.variable(named: "global_step")?.tensor(as: Double.self))
+        let variable = try #require(store.variable(named: "global_step")?.tensor(as: Int64.self))
         #expect(variable.scalar == 5)
         // Setting it (as a checkpoint load does) moves the count.
         variable.fill(with: 42)

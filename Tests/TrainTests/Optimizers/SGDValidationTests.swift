@@ -7,7 +7,7 @@ import TowersCore
 import Train
 import Variables
 
-/// Options an SGD user can get wrong throw ``SGDError``; an update that makes a
+/// Options an SGD user can get wrong throw ``OptimizerError``; an update that makes a
 /// weight non-finite stops training, naming the step and the variable.
 @Suite("SGD validation")
 struct SGDValidationTests {
@@ -24,29 +24,29 @@ struct SGDValidationTests {
             weightDecay: weightDecay, clipNorm: clipNorm)
     }
 
-    @Test("invalid options throw SGDError naming the option, the value and the range")
+    @Test("invalid options throw OptimizerError naming the option and the value")
     func invalidOptions() throws {
-        #expect(throws: SGDError.invalidOption(name: "clipNorm", value: -1, allowed: "a finite number > 0")) {
+        #expect(throws: OptimizerError(optimizer: "SGD", option: "clipNorm", "must be finite and > 0, got -1.0")) {
             try make(clipNorm: -1)
         }
-        #expect(throws: SGDError.invalidOption(name: "clipNorm", value: 0, allowed: "a finite number > 0")) {
+        #expect(throws: OptimizerError(optimizer: "SGD", option: "clipNorm", "must be finite and > 0, got 0.0")) {
             try make(clipNorm: 0)
         }
-        #expect(throws: SGDError.self) { try make(clipNorm: .infinity) }
-        #expect(throws: SGDError.invalidOption(name: "momentum", value: -1, allowed: "a finite number ≥ 0")) {
+        #expect(throws: OptimizerError.self) { try make(clipNorm: .infinity) }
+        #expect(throws: OptimizerError(optimizer: "SGD", option: "momentum", "must be finite and ≥ 0, got -1.0")) {
             try make(momentum: -1)
         }
-        #expect(throws: SGDError.self) { try make(momentum: .nan) }
-        #expect(throws: SGDError.self) { try make(weightDecay: -0.1) }
-        #expect(throws: SGDError.nesterovWithoutMomentum) { try make(nesterov: true) }
-        #expect(throws: SGDError.self) { try make(learningRate: .constant(.nan)) }
-        #expect(throws: SGDError.self) { try make(learningRate: .constant(-0.1)) }
-        #expect(throws: SGDError.self) { try make(learningRate: .step(initial: 0.1, factor: 0, every: 10)) }
-        #expect(throws: SGDError.self) { try make(learningRate: .step(initial: 0.1, factor: 0.5, every: 0)) }
-        #expect(throws: SGDError.self) { try make(learningRate: .cosine(initial: 0.1, totalSteps: 0)) }
+        #expect(throws: OptimizerError.self) { try make(momentum: .nan) }
+        #expect(throws: OptimizerError.self) { try make(weightDecay: -0.1) }
+        #expect(throws: OptimizerError.self) { try make(nesterov: true) }
+        #expect(throws: OptimizerError.self) { try make(learningRate: .constant(.nan)) }
+        #expect(throws: OptimizerError.self) { try make(learningRate: .constant(-0.1)) }
+        #expect(throws: OptimizerError.self) { try make(learningRate: .step(initial: 0.1, factor: 0, every: 10)) }
+        #expect(throws: OptimizerError.self) { try make(learningRate: .step(initial: 0.1, factor: 0.5, every: 0)) }
+        #expect(throws: OptimizerError.self) { try make(learningRate: .cosine(initial: 0.1, totalSteps: 0)) }
         #expect(
-            "\(SGDError.invalidOption(name: "clipNorm", value: -1, allowed: "a finite number > 0"))"
-                == "SGD: clipNorm -1.0 is not allowed: it must be a finite number > 0")
+            "\(OptimizerError(optimizer: "SGD", option: "clipNorm", "must be finite and > 0, got -1.0"))"
+                == "SGD: clipNorm must be finite and > 0, got -1.0")
         // Valid edge values are accepted.
         _ = try make(momentum: 0, weightDecay: 0, clipNorm: 1e-9, learningRate: .constant(0))
     }
@@ -57,7 +57,7 @@ struct SGDValidationTests {
         let w = try #require(sgd.store.variable(named: "w")?.tensor(as: Double.self))
         w.grad = Tensor<Double>([1, 1])
         sgd.learningRate = .constant(.nan)
-        #expect(throws: SGDError.self) { try sgd.step() }
+        #expect(throws: OptimizerError.self) { try sgd.step() }
         #expect(w.scalars == [1, 2])
         #expect(sgd.stepCount == 0)
     }

@@ -80,6 +80,7 @@ enum TrainingFixtures {
         for v in store.allVariables {
             if let t = v.tensor(as: Float.self) { out[v.name] = t.scalars.map { UInt64($0.bitPattern) } }
             if let t = v.tensor(as: Double.self) { out[v.name] = t.scalars.map(\.bitPattern) }
+            if let t = v.tensor(as: Int64.self) { out[v.name] = t.scalars.map { UInt64(bitPattern: $0) } }
         }
         return out
     }
