@@ -45,4 +45,22 @@ static inline void towers_spin_pause(void) {
 #endif
 }
 
+/// The SSE control and status register (x86), whose FTZ (bit 15) and DAZ
+/// (bit 6) flags make denormal results and inputs zero; 0 elsewhere.
+static inline unsigned int towers_get_mxcsr(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    return __builtin_ia32_stmxcsr();
+#else
+    return 0;
+#endif
+}
+
+static inline void towers_set_mxcsr(unsigned int value) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_ldmxcsr(value);
+#else
+    (void)value;
+#endif
+}
+
 #endif

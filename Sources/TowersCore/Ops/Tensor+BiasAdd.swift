@@ -25,13 +25,10 @@ extension Tensor where Scalar: TensorScalar {
         default: needsInput = true
         }
         let pre = needsInput ? TensorStorage<Scalar>(uninitializedCount: total) : out
+        let fusedRelu = activation == .relu
         func forward() {
-            let px = x.storage.base, pb = bias.storage.base, pp = pre.base
-            for r in 0..<rows {
-                let o = r * n
-                for j in 0..<n { pp[o + j] = px[o + j] + pb[j] }
-            }
-            if let activation, total > 0 { Scalar.unaryForward(activation, pre.base, out.base, total) }
+            Scalar.biasAdd(x.storage.base, bias.storage.base, pre.base, rows: rows, cols: n, relu: fusedRelu)
+            if let activation, !fusedRelu, total > 0 { Scalar.unaryForward(activation, pre.base, out.base, total) }
         }
         forward()
         let detail = activation.map { "+ \($0.name)" } ?? ""

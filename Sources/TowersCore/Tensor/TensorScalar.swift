@@ -64,6 +64,12 @@ where Self.RawSignificand: FixedWidthInteger {
     static func softmaxRowsBackward(
         y: UnsafePointer<Self>, dy: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>, rows: Int, cols: Int,
         log: Bool)
+    /// `out[r, j] = x[r, j] + bias[j]` (then `max(·, 0)` when `relu`), for `rows × cols`.
+    static func biasAdd(
+        _ x: UnsafePointer<Self>, _ bias: UnsafePointer<Self>, _ out: UnsafeMutablePointer<Self>, rows: Int,
+        cols: Int, relu: Bool)
+    /// Whether none of the `count` elements is NaN or infinite.
+    static func allFinite(_ p: UnsafePointer<Self>, count: Int) -> Bool
 }
 
 extension TensorScalar {
@@ -171,6 +177,11 @@ extension Float: TensorScalar {
         y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
         log: Bool
     ) { Kernels.softmaxRowsBackward(y: y, dy: dy, dx: dx, rows: rows, cols: cols, log: log) }
+    public static func biasAdd(
+        _ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, rows: Int,
+        cols: Int, relu: Bool
+    ) { Kernels.biasAdd(x, bias, out, rows: rows, cols: cols, relu: relu) }
+    public static func allFinite(_ p: UnsafePointer<Float>, count: Int) -> Bool { Kernels.allFinite(p, count) }
 }
 
 extension Double: TensorScalar {
@@ -265,4 +276,9 @@ extension Double: TensorScalar {
         y: UnsafePointer<Double>, dy: UnsafePointer<Double>, dx: UnsafeMutablePointer<Double>, rows: Int,
         cols: Int, log: Bool
     ) { Kernels.softmaxRowsBackward(y: y, dy: dy, dx: dx, rows: rows, cols: cols, log: log) }
+    public static func biasAdd(
+        _ x: UnsafePointer<Double>, _ bias: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, rows: Int,
+        cols: Int, relu: Bool
+    ) { Kernels.biasAdd(x, bias, out, rows: rows, cols: cols, relu: relu) }
+    public static func allFinite(_ p: UnsafePointer<Double>, count: Int) -> Bool { Kernels.allFinite(p, count) }
 }

@@ -180,7 +180,12 @@ final class OptimizerEngine<Rule: UpdateRule> {
 
     // MARK: Steps
 
+    /// One update; denormals are flushed to zero while it runs (``Denormals``).
     func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo {
+        try Denormals.flushedToZero { () throws -> OptimizerStepInfo in try update(plan) }
+    }
+
+    private func update(_ plan: UpdatePlan) throws -> OptimizerStepInfo {
         guard plan.owner == ObjectIdentifier(self) else {
             throw OptimizerError(
                 optimizer: rule.name, option: "plan",
