@@ -74,11 +74,17 @@ struct TrainCommand: ParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
+        var graphFiles: [URL] = []
         if let captured = training.capturedStep {
             let towers =
                 captured.towersRunInParallel
                 ? "towers in parallel" : "towers one after another (\(captured.serialTowersReason ?? "one tower"))"
             print("captured step: \(captured.operationCount) operations, \(towers)")
+            for (format, name) in [(GraphFormat.svg, "graph.svg"), (.dot, "graph.dot")] {
+                let url = out.appendingPathComponent(name)
+                try AtomicFile.write(Data(captured.graph(as: format).utf8), to: url)
+                graphFiles.append(url)
+            }
         }
         try Checkpoint.save(training.store, to: checkpoint)
 
@@ -101,7 +107,7 @@ struct TrainCommand: ParsableCommand {
         try AtomicFile.write(
             Data(SVGPlot.scatter(points, title: "Test embeddings (PCA of 32-d), by digit").utf8), to: embeddingsSVG)
         try AtomicFile.write(Data(SVGPlot.lineChart(training.losses, title: "Contrastive loss").utf8), to: lossSVG)
-        print("wrote \(checkpoint.path), \(embeddingsSVG.path), \(lossSVG.path)")
+        print("wrote " + ([checkpoint, embeddingsSVG, lossSVG] + graphFiles).map(\.path).joined(separator: ", "))
     }
 }
 

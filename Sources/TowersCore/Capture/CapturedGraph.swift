@@ -203,8 +203,11 @@ struct TowerSchedule {
             reason = "only one tower was marked"
             return
         }
+        // What computed each tensor (an assignment writes into a tensor it did not make).
         var producer: [ObjectIdentifier: Int] = [:]
-        for (i, instruction) in instructions.enumerated() { producer[instruction.outputID] = i }
+        for (i, instruction) in instructions.enumerated() where !instruction.hasSideEffect {
+            producer[instruction.outputID] = i
+        }
         var gradientWriter: [ObjectIdentifier: Int] = [:]
         for i in first...last {
             let instruction = instructions[i], tower = instruction.tower!

@@ -37,6 +37,8 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
     public let store: VariableStore
     /// Names of the captured inputs and of the variables read, by tensor identity (for the graph picture).
     package private(set) var tensorNames: [ObjectIdentifier: String] = [:]
+    /// The variables' tensors (and their towers' views), by identity.
+    private var variableTensors: Set<ObjectIdentifier> = []
 
     /// Copies `inputs` as the step's placeholders; ``record(parallelTowers:_:)`` then records the step.
     fileprivate init(store: VariableStore, _ inputs: repeat Tensor<each Input>) {
@@ -57,12 +59,17 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
             }
         }
         for v in store.allVariables {
-            if let t = v.tensor(as: Float.self) { tensorNames[ObjectIdentifier(t)] = v.name }
-            if let t = v.tensor(as: Double.self) { tensorNames[ObjectIdentifier(t)] = v.name }
+            func name<T: TensorElement>(_: T.Type) {
+                guard let t = v.tensor(as: T.self) else { return }
+                tensorNames[ObjectIdentifier(t)] = v.name
+                variableTensors.insert(ObjectIdentifier(t))
+            }
+            name(v.dtype.elementType)
         }
         for alias in graph.aliases {
             if let name = tensorNames[ObjectIdentifier(alias.leaf)] {
                 tensorNames[ObjectIdentifier(alias.alias)] = name
+                variableTensors.insert(ObjectIdentifier(alias.alias))
             }
         }
         recorded = graph
@@ -104,6 +111,31 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
     /// The recorded operations' unique names, in the order they run
     /// (`tower/dense/MatMul`, `tower_1/dense/BiasAdd`, …).
     public var operationNames: [String] { graph.instructions.map(\.name) }
+
+    /// The step's graph as a picture, TensorBoard's graph view for a TF1 user:
+    /// operations grouped by name scope, each variable drawn once with an edge to
+    /// every tower that reads it (in red when several do).
+    ///
+    /// ```swift
+    /// try AtomicFile.write(Data(step.graph(as: .svg).utf8), to: URL(fileURLWithPath: "graph.svg"))
+    /// print(step.graph(as: .dot))   // for Graphviz: dot -Tpng
+    /// ```
+    public func graph(as format: GraphFormat) -> String {
+        let variables = variableTensors
+        let picture = GraphPicture(instructions: graph.instructions, names: tensorNames) { variables.contains($0) }
+        switch format {
+        case .dot: return picture.dot
+        case .svg: return picture.svg
+        }
+    }
+}
+
+/// How ``CapturedStep/graph(as:)`` writes a graph.
+public enum GraphFormat: Sendable {
+    /// Graphviz's DOT language (`dot -Tsvg graph.dot`).
+    case dot
+    /// An SVG picture laid out by Towers.
+    case svg
 }
 
 extension VariableStore {
