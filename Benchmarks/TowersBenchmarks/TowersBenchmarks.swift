@@ -9,10 +9,16 @@ let benchmarks: @Sendable () -> Void = {
         metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
         warmupIterations: 20, maxDuration: .seconds(3))
 
+    // The harness's own allocations per measured iteration, to subtract from the rows below.
+    Benchmark("empty", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { blackHole(0) }
+    }
+
     for n in [256, 512, 1024] {
         Benchmark("matmul-\(n)") { benchmark in
-            let a = Tensor<Float>.randomUniform([n, n], seed: 1)
-            let b = Tensor<Float>.randomUniform([n, n], seed: 2)
+            let a = try Tensor<Float>.randomUniform([n, n], seed: 1)
+            let b = try Tensor<Float>.randomUniform([n, n], seed: 2)
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations { blackHole(withoutGradients { a.matmul(b) }) }
         }
@@ -22,7 +28,10 @@ let benchmarks: @Sendable () -> Void = {
         ("digits-b64", [64, 128, 64, 32], 64), ("digits-b256", [64, 128, 64, 32], 256),
         ("wide-b128", [784, 512, 256, 128], 128), ("wide-b512", [784, 512, 256, 128], 512),
     ] {
-        Benchmark("siamese-step-\(name)") { benchmark in
+        /// The siamese network, its optimizer and a batch (left, right, same-pair mask).
+        func setUp() throws -> (
+            VariableStore, SiameseNetwork<Float>, SGD, (Tensor<Float>, Tensor<Float>, Tensor<Float>)
+        ) {
             let store = VariableStore(seed: 0)
             let net = SiameseNetwork(
                 SharedTowers<Float>(store: store, scope: "tower") { x in
@@ -32,14 +41,63 @@ let benchmarks: @Sendable () -> Void = {
                     }
                     return h
                 })
-            let left = Tensor<Float>.randomUniform([batch, layers[0]], seed: 1)
-            let right = Tensor<Float>.randomUniform([batch, layers[0]], seed: 2)
-            let labels = (0..<batch).map { $0 % 2 == 0 ? PairLabel.same : .different }
+            let left = try Tensor<Float>.randomUniform([batch, layers[0]], seed: 1)
+            let right = try Tensor<Float>.randomUniform([batch, layers[0]], seed: 2)
+            let same = Tensor<Float>((0..<batch).map { Float(1 - $0 % 2) })
             let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
+            return (store, net, sgd, (left, right, same))
+        }
+        // A thousand steps per measurement: what the closure's set-up and tear-down
+        // allocate is then spread over them (the "empty" row shows the harness's own).
+        let steps = Benchmark.Configuration(scalingFactor: .kilo)
+        Benchmark("siamese-step-\(name)-captured-1-thread", configuration: steps) { benchmark in
+            BLAS.threadCount = 1
+            defer { BLAS.threadCount = 2 }
+            let (store, net, sgd, (left, right, same)) = try setUp()
+            let step = try store.capture(left, right, same) { l, r, s in
+                let (a, b) = try net(l, r)
+                return try contrastiveLoss(a, b, same: s, margin: 1)
+            }
+            try sgd.step()
+            for _ in 0..<20 {
+                try step(left, right, same)
+                try sgd.step()
+            }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try step(left, right, same)
+                try sgd.step()
+            }
+        }
+        Benchmark("siamese-step-\(name)-captured", configuration: steps) { benchmark in
+            let (store, net, sgd, (left, right, same)) = try setUp()
+            let step = try store.capture(left, right, same) { l, r, s in
+                let (a, b) = try net(l, r)
+                return try contrastiveLoss(a, b, same: s, margin: 1)
+            }
+            try sgd.step()
+            // Warm-up: the measured steps are steady-state replays.
+            for _ in 0..<20 {
+                try step(left, right, same)
+                try sgd.step()
+            }
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try step(left, right, same)
+                try sgd.step()
+            }
+        }
+        Benchmark("siamese-step-\(name)-eager", configuration: steps) { benchmark in
+            let (_, net, sgd, (left, right, same)) = try setUp()
+            for _ in 0..<20 {
+                let (a, b) = try net(left, right)
+                try contrastiveLoss(a, b, same: same, margin: 1).backward()
+                try sgd.step()
+            }
             benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 let (a, b) = try net(left, right)
-                try contrastiveLoss(a, b, labels: labels, margin: 1).backward()
+                try contrastiveLoss(a, b, same: same, margin: 1).backward()
                 try sgd.step()
             }
         }

@@ -9,8 +9,8 @@ import Synchronization
     import Darwin
 #endif
 
-/// Threads that run the towers of a captured step at the same time: job 0 on
-/// the calling thread, job `i` on worker `i`.
+/// Threads that run the towers of a captured step at the same time: the
+/// calling thread and the workers claim a phase's jobs one by one.
 ///
 /// A phase is handed over through atomics, not locks or queues, so it costs
 /// well under a microsecond and allocates nothing: a worker spins briefly for
@@ -22,7 +22,10 @@ package final class TowerWorkers: @unchecked Sendable {
     private let workerCount: Int
     private let generation = Atomic<Int>(0)
     private let phase = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    /// `generation · claimStride + the next job to claim` of the running phase.
+    private let claims = Atomic<Int>(0)
+    /// Jobs of the running phase that have finished.
+    private let done = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
@@ -31,7 +34,9 @@ package final class TowerWorkers: @unchecked Sendable {
 
     /// How many times a worker checks for the next phase before it sleeps
     /// (a few hundred microseconds).
-    private static let spinLimit = 20_000
+    private static let spinLimit = 4_000
+    /// More than any phase's job count.
+    private static let claimStride = 1 << 16
 
     package init(phases: [[() -> Void]]) {
         self.phases = phases
@@ -63,6 +68,7 @@ package final class TowerWorkers: @unchecked Sendable {
         guard !threads.isEmpty else { return }
         stopping.store(true, ordering: .sequentiallyConsistent)
         pthread_mutex_lock(mutex)
+        claims.store(0, ordering: .relaxed)
         generation.add(1, ordering: .sequentiallyConsistent)
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
@@ -79,26 +85,54 @@ package final class TowerWorkers: @unchecked Sendable {
     }
 
     /// Runs phase `p`: every job of it, at the same time; returns when all are done.
+    ///
+    /// Jobs are claimed, not assigned: the calling thread and each worker take the
+    /// next unclaimed job until none is left, so a worker that is slow to wake (or
+    /// descheduled on a busy machine) costs nothing but its share. Which thread
+    /// runs a job does not change its result: jobs write their own buffers.
     package func run(phase p: Int) {
         let jobs = phases[p]
-        let others = jobs.count - 1
-        if others == 0 {
+        if jobs.count == 1 {
             jobs[0]()
             return
         }
+        let gen = generation.load(ordering: .relaxed) + 1
         phase.store(p, ordering: .relaxed)
-        pending.store(others, ordering: .relaxed)
+        done.store(0, ordering: .relaxed)
+        claims.store(gen * Self.claimStride, ordering: .relaxed)
         pthread_mutex_lock(mutex)
-        generation.add(1, ordering: .sequentiallyConsistent)
+        generation.store(gen, ordering: .sequentiallyConsistent)
         if sleepers > 0 { pthread_cond_broadcast(condition) }
         pthread_mutex_unlock(mutex)
-        jobs[0]()
-        while pending.load(ordering: .acquiring) > 0 { spinPause() }
+        claimAndRun(jobs, generation: gen)
+        var spins = 0
+        while done.load(ordering: .acquiring) < jobs.count {
+            // A worker still running its job may have been descheduled: after a
+            // short spin, give it this core.
+            if spins < 256 { spinPause() } else { sched_yield() }
+            spins += 1
+        }
+    }
+
+    /// Claims and runs jobs of generation `gen` until every one is claimed.
+    private func claimAndRun(_ jobs: [() -> Void], generation gen: Int) {
+        while true {
+            var claim = claims.load(ordering: .acquiring)
+            while true {
+                guard claim / Self.claimStride == gen, claim % Self.claimStride < jobs.count else { return }
+                let (exchanged, original) = claims.compareExchange(
+                    expected: claim, desired: claim + 1, ordering: .acquiringAndReleasing)
+                if exchanged { break }
+                claim = original
+            }
+            jobs[claim % Self.claimStride]()
+            done.add(1, ordering: .releasing)
+        }
     }
 
     private func work(as index: Int) {
         // Phases are counted from 0 when the workers are made; a thread that starts
-        // late must still run the phases begun before it started.
+        // late must still take part in the phases begun before it started.
         var seen = 0
         while true {
             var spins = 0
@@ -118,11 +152,7 @@ package final class TowerWorkers: @unchecked Sendable {
             }
             seen = current
             if stopping.load(ordering: .acquiring) { return }
-            let jobs = phases[phase.load(ordering: .relaxed)]
-            if index < jobs.count {
-                jobs[index]()
-                pending.subtract(1, ordering: .releasing)
-            }
+            claimAndRun(phases[phase.load(ordering: .relaxed)], generation: current)
         }
     }
 
