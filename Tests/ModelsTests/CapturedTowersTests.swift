@@ -131,8 +131,8 @@ struct CapturedTowersTests {
 
         // One tower reads another's output.
         let chained = try VariableStore().capture(x) { x in
-            let a = try Capture.tower(0) { x.tanh() }
-            let b = try Capture.tower(1) { a.sigmoid() }
+            let a = Capture.tower(0) { x.tanh() }
+            let b = Capture.tower(1) { a.sigmoid() }
             return b.sum()
         }
         #expect(chained.serialTowersReason?.contains("in another tower") == true)

@@ -101,27 +101,52 @@ extension Tensor where Scalar: TensorScalar {
             recorder.append(
                 op, output: out, inputs: inputs.map { ObjectIdentifier($0) } + others.map { ObjectIdentifier($0) },
                 forward: forward(),
-                backward: node.map { node in { node.backward(out) } },
+                // `gradPointer()` zeroes the output's gradient if no consumer wrote it this pass.
+                backward: node.map { node in
+                    {
+                        _ = out.gradPointer()
+                        node.backward(out)
+                    }
+                },
                 gradientInputs: node == nil ? [] : inputs.filter(\.requiresGrad).map { ObjectIdentifier($0) },
-                gradientBuffer: node == nil
-                    ? nil
-                    : {
-                        UnsafeMutableRawBufferPointer(
-                            start: out.gradPointer(), count: out.count * MemoryLayout<Scalar>.stride)
-                    },
+                gradientHolder: node == nil ? nil : out,
                 detail: detail())
         }
         return out
     }
 
-    /// This tensor's gradient buffer, created zero-filled on first use.
+    /// This tensor's gradient buffer, to accumulate into: created zero-filled on
+    /// first use (and zeroed if it is stale).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func gradPointer() -> UnsafeMutablePointer<Scalar> {
-        if let g = grad { return g.storage.base }
+        if let g = grad {
+            if gradIsStale {
+                g.storage.base.zeroElements(count: count)
+                gradIsStale = false
+            }
+            return g.storage.base
+        }
         let g = Tensor(shape: shape, storage: TensorStorage(zeros: count))
         grad = g
         return g.storage.base
+    }
+
+    /// This tensor's gradient buffer for a backward pass to write into, and
+    /// whether it must *overwrite* it (the buffer is new or stale: the first
+    /// gradient written, no zero-fill first) or accumulate into it. An operation
+    /// that takes `overwrite` must then write every element.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    package func gradientTarget() -> (pointer: UnsafeMutablePointer<Scalar>, overwrite: Bool) {
+        if let g = grad {
+            let stale = gradIsStale
+            gradIsStale = false
+            return (g.storage.base, stale)
+        }
+        let g = Tensor(shape: shape, storage: TensorStorage(uninitializedCount: count))
+        grad = g
+        return (g.storage.base, true)
     }
 
     /// The tensors that (transitively) produced this one and require gradients,
@@ -215,4 +240,17 @@ extension Tensor where Scalar: TensorScalar {
     fileprivate func backpropagateForGradients(keeping keep: [Tensor<Scalar>]) -> [Tensor<Scalar>?] {
         backpropagate(seed: nil, keeping: keep)
     }
+}
+
+/// A tensor whose gradient a captured step keeps between replays.
+package protocol GradientHolder: AnyObject {
+    /// Creates the gradient buffer if there is none.
+    func allocateGradient()
+    /// Marks the gradient's values stale: the next backward pass overwrites them.
+    func markGradientStale()
+}
+
+extension Tensor: GradientHolder where Scalar: TensorScalar {
+    package func allocateGradient() { _ = gradPointer() }
+    package func markGradientStale() { gradIsStale = true }
 }

@@ -57,8 +57,9 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
     private struct Program {
         var prefixForward: [() -> Void] = []
         var suffixForward: [() -> Void] = []
-        /// Gradient buffers zeroed on the calling thread before the backward pass.
-        var zeroed: [UnsafeMutableRawBufferPointer] = []
+        /// Gradients marked stale on the calling thread before the backward pass:
+        /// their first writer overwrites them (no zero-fill).
+        var stale: [any GradientHolder] = []
         var suffixBackward: [() -> Void] = []
         var prefixBackward: [() -> Void] = []
         var accumulate: [() -> Void] = []
@@ -87,26 +88,30 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
         let ins = instructions
         let differentiate = loss.requiresGrad
         // Gradient buffers exist from here on; replays only zero them.
-        func gradient(_ i: Int) -> UnsafeMutableRawBufferPointer? { ins[i].gradientBuffer?() }
+        func gradient(_ i: Int) -> (any GradientHolder)? {
+            guard let holder = ins[i].gradientHolder else { return nil }
+            holder.allocateGradient()
+            return holder
+        }
         if plan.parallel {
             p.prefixForward = plan.prefix.map { ins[$0].forward }
             p.suffixForward = plan.suffix.map { ins[$0].forward }
             for tower in plan.towers {
                 var forward = tower.map { ins[$0].forward }
-                let buffers = differentiate ? tower.compactMap(gradient) : []
-                forward.append { for b in buffers { b.initializeMemory(as: UInt8.self, repeating: 0) } }
+                let holders = differentiate ? tower.compactMap(gradient) : []
+                forward.append { for h in holders { h.markGradientStale() } }
                 p.towerForward.append(forward)
                 p.towerBackward.append(tower.reversed().compactMap { ins[$0].backward })
             }
             if differentiate {
-                p.zeroed = (plan.prefix + plan.suffix).compactMap(gradient)
+                p.stale = (plan.prefix + plan.suffix).compactMap(gradient)
                 p.suffixBackward = plan.suffix.reversed().compactMap { ins[$0].backward }
                 p.prefixBackward = plan.prefix.reversed().compactMap { ins[$0].backward }
             }
         } else {
             p.prefixForward = ins.map(\.forward)
             if differentiate {
-                p.zeroed = ins.indices.compactMap(gradient)
+                p.stale = ins.indices.compactMap(gradient)
                 p.suffixBackward = Self.backwardOrder(of: loss, instructions: ins, towersMarked: !aliases.isEmpty)
             }
         }
@@ -131,7 +136,7 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
     }
 
     private func runBackward() {
-        for b in program.zeroed { b.initializeMemory(as: UInt8.self, repeating: 0) }
+        for h in program.stale { h.markGradientStale() }
         loss.gradPointer()[0] = 1
         for b in program.suffixBackward { b() }
         runTowers(phase: 1)

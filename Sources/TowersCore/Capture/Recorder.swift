@@ -23,9 +23,8 @@ package struct Instruction {
     package let hasSideEffect: Bool
     /// Extra words for the graph picture (the fused activation of a `BiasAdd`).
     package let detail: String
-    /// The output's gradient buffer (created zero-filled if needed), when the
-    /// output needs a gradient.
-    package let gradientBuffer: (() -> UnsafeMutableRawBufferPointer)?
+    /// The output, when it needs a gradient (which the step keeps between replays).
+    package let gradientHolder: (any GradientHolder)?
 
     package var outputID: ObjectIdentifier { ObjectIdentifier(output) }
 }
@@ -58,14 +57,14 @@ package final class Recorder: @unchecked Sendable {
     package func append(
         _ type: StaticString, output: AnyObject, inputs: [ObjectIdentifier], forward: @escaping () -> Void,
         backward: (() -> Void)?, gradientInputs: [ObjectIdentifier] = [],
-        gradientBuffer: (() -> UnsafeMutableRawBufferPointer)? = nil, hasSideEffect: Bool = false,
+        gradientHolder: (any GradientHolder)? = nil, hasSideEffect: Bool = false,
         detail: String = ""
     ) {
         instructions.append(
             Instruction(
                 type: type, name: namer(type), tower: tower, output: output, inputs: inputs,
                 gradientInputs: gradientInputs, forward: forward, backward: backward, hasSideEffect: hasSideEffect,
-                detail: detail, gradientBuffer: gradientBuffer))
+                detail: detail, gradientHolder: gradientHolder))
     }
 
     struct AliasKey: Hashable {
@@ -80,7 +79,7 @@ package final class Recorder: @unchecked Sendable {
         package let leaf: AnyObject
         package let alias: AnyObject
         package let tower: Int
-        /// `leaf.grad += alias.grad`, then `alias.grad = 0`.
+        /// `leaf.grad += alias.grad` (nothing when no gradient reached the alias this pass).
         package let accumulate: () -> Void
     }
 
@@ -92,9 +91,9 @@ package final class Recorder: @unchecked Sendable {
         let count = leaf.count
         aliasRecords.append(
             AliasRecord(leaf: leaf, alias: alias, tower: tower) {
-                guard count > 0, let g = alias.grad else { return }
+                guard count > 0, let g = alias.grad, !alias.gradIsStale else { return }
                 Scalar.axpy(n: count, alpha: 1, x: g.storage.base, incX: 1, y: leaf.gradPointer(), incY: 1)
-                g.storage.base.zeroElements(count: count)
+                alias.gradIsStale = true
             })
         return alias
     }

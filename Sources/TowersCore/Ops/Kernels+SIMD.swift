@@ -83,4 +83,37 @@ extension Kernels {
         }
         return !any(bad)
     }
+
+    /// `dx = y > 0 ? dy : 0`.
+    static func reluBackwardInto(
+        y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
+        var i = 0
+        while i + 16 <= n {
+            let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: 0, where: v .<= 0), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n {
+            dx[i] = y[i] > 0 ? dy[i] : 0
+            i += 1
+        }
+    }
+
+    static func reluBackwardInto(
+        y: UnsafePointer<Double>, dy: UnsafePointer<Double>, dx: UnsafeMutablePointer<Double>, _ n: Int
+    ) {
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Double>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Double>.self)
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: g.replacing(with: 0, where: v .<= 0), as: SIMD8<Double>.self)
+            i += 8
+        }
+        while i < n {
+            dx[i] = y[i] > 0 ? dy[i] : 0
+            i += 1
+        }
+    }
 }

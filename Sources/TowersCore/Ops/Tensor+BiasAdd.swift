@@ -38,18 +38,34 @@ extension Tensor where Scalar: TensorScalar {
             y in
             guard total > 0 else { return }
             let dy = y.grad!.storage.base
+            // The gradient before the activation goes straight into the input's
+            // gradient when this is its first writer, else through `scratch`.
             var dPre = UnsafePointer(dy)
             if let activation, let scratch {
-                scratch.base.zeroElements(count: total)
-                Scalar.unaryBackward(activation, x: pre.base, y: out.base, dy: dy, dx: scratch.base, total)
-                dPre = UnsafePointer(scratch.base)
+                let (dx, overwrite) = x.requiresGrad ? x.gradientTarget() : (scratch.base, true)
+                let target = overwrite ? dx : scratch.base
+                if activation == .relu {
+                    Scalar.reluBackwardInto(y: out.base, dy: dy, dx: target, total)
+                } else {
+                    target.zeroElements(count: total)
+                    Scalar.unaryBackward(activation, x: pre.base, y: out.base, dy: dy, dx: target, total)
+                }
+                dPre = UnsafePointer(target)
+                if x.requiresGrad && !overwrite { Scalar.axpy(n: total, alpha: 1, x: dPre, incX: 1, y: dx, incY: 1) }
+            } else if x.requiresGrad {
+                let (dx, overwrite) = x.gradientTarget()
+                if overwrite {
+                    dx.copyElements(from: dy, count: total)
+                } else {
+                    Scalar.axpy(n: total, alpha: 1, x: dy, incX: 1, y: dx, incY: 1)
+                }
             }
-            if x.requiresGrad { Scalar.axpy(n: total, alpha: 1, x: dPre, incX: 1, y: x.gradPointer(), incY: 1) }
             if bias.requiresGrad {
-                // Column sums: dbᵀ += 1ᵀ · dPre (one gemv).
+                // Column sums: dbᵀ (+)= 1ᵀ · dPre (one gemv).
+                let (db, overwrite) = bias.gradientTarget()
                 Scalar.gemv(
                     transpose: true, m: rows, n: n, alpha: 1, a: dPre, lda: n, x: Ones.pointer(rows), incX: 1,
-                    beta: 1, y: bias.gradPointer(), incY: 1)
+                    beta: overwrite ? 0 : 1, y: db, incY: 1)
             }
         }
     }

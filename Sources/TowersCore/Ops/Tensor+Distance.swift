@@ -31,15 +31,20 @@ extension Tensor where Scalar: TensorScalar {
         forward()
         return .result("SquaredDistance", shape: [rows], storage: out, inputs: [a, b], forward: forward) { y in
             let dy = y.grad!.storage.base, pd = diff.base
-            // da += 2·dyᵢ·diffᵢ, db −= 2·dyᵢ·diffᵢ
-            func accumulate(into dt: UnsafeMutablePointer<Scalar>, sign: Scalar) {
+            // da += 2·dyᵢ·diffᵢ, db −= 2·dyᵢ·diffᵢ (written, not added, by the first writer)
+            func accumulate(into t: Tensor, sign: Scalar) {
+                let (dt, overwrite) = t.gradientTarget()
                 for i in 0..<rows {
                     let g = sign * dy[i]
-                    for j in (i * d)..<(i * d + d) { dt[j] += g * pd[j] }
+                    if overwrite {
+                        for j in (i * d)..<(i * d + d) { dt[j] = g * pd[j] }
+                    } else {
+                        for j in (i * d)..<(i * d + d) { dt[j] += g * pd[j] }
+                    }
                 }
             }
-            if a.requiresGrad { accumulate(into: a.gradPointer(), sign: 2) }
-            if b.requiresGrad { accumulate(into: b.gradPointer(), sign: -2) }
+            if a.requiresGrad { accumulate(into: a, sign: 2) }
+            if b.requiresGrad { accumulate(into: b, sign: -2) }
         }
     }
 

@@ -35,26 +35,31 @@ extension Tensor where Scalar: TensorScalar {
             // c: (m, n); dC = c.grad
             guard k > 0, m * n > 0 else { return }
             let dc = c.grad!.storage.base
+            // The first gradient written to an input overwrites (β = 0), later ones accumulate.
             if a.requiresGrad {
+                let (da, overwrite) = a.gradientTarget()
+                let beta: Scalar = overwrite ? 0 : 1
                 if !ta {  // dA (m, k) += dC · op(B)ᵀ
                     Scalar.gemm(
                         transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: 1, a: dc, lda: n,
-                        b: b.storage.base, ldb: ldb, beta: 1, c: a.gradPointer(), ldc: k)
+                        b: b.storage.base, ldb: ldb, beta: beta, c: da, ldc: k)
                 } else {  // dA (k, m) += op(B) · dCᵀ
                     Scalar.gemm(
                         transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: 1, a: b.storage.base, lda: ldb,
-                        b: dc, ldb: n, beta: 1, c: a.gradPointer(), ldc: m)
+                        b: dc, ldb: n, beta: beta, c: da, ldc: m)
                 }
             }
             if b.requiresGrad {
+                let (db, overwrite) = b.gradientTarget()
+                let beta: Scalar = overwrite ? 0 : 1
                 if !tb {  // dB (k, n) += op(A)ᵀ · dC
                     Scalar.gemm(
                         transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: 1, a: a.storage.base, lda: lda,
-                        b: dc, ldb: n, beta: 1, c: b.gradPointer(), ldc: n)
+                        b: dc, ldb: n, beta: beta, c: db, ldc: n)
                 } else {  // dB (n, k) += dCᵀ · op(A)
                     Scalar.gemm(
                         transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: 1, a: dc, lda: n,
-                        b: a.storage.base, ldb: lda, beta: 1, c: b.gradPointer(), ldc: k)
+                        b: a.storage.base, ldb: lda, beta: beta, c: db, ldc: k)
                 }
             }
         }

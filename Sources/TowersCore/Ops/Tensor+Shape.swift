@@ -19,7 +19,12 @@ extension Tensor where Scalar: TensorScalar {
         func forward() {}  // the result shares this tensor's storage
         return .result("Reshape", shape: target, storage: storage, inputs: [x], forward: forward) { y in
             guard x.count > 0 else { return }
-            Scalar.axpy(n: x.count, alpha: 1, x: y.grad!.storage.base, incX: 1, y: x.gradPointer(), incY: 1)
+            let (dx, overwrite) = x.gradientTarget()
+            if overwrite {
+                dx.copyElements(from: y.grad!.storage.base, count: x.count)
+            } else {
+                Scalar.axpy(n: x.count, alpha: 1, x: y.grad!.storage.base, incX: 1, y: dx, incY: 1)
+            }
         }
     }
 

@@ -36,6 +36,10 @@ public final class Tensor<Scalar: TensorElement>: @unchecked Sendable {
     public var grad: Tensor<Scalar>?
     /// How this tensor was computed, while the graph is recorded.
     package var node: Node<Scalar>?
+    /// Whether ``grad``'s buffer holds stale values that the next backward pass
+    /// overwrites (a captured step's intermediate gradients, between replays)
+    /// instead of zeros to accumulate into. See `gradientTarget()`.
+    package var gradIsStale = false
 
     package init(shape: [Int], storage: TensorStorage<Scalar>, requiresGrad: Bool = false) {
         self.shape = shape

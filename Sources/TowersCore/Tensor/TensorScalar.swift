@@ -70,6 +70,9 @@ where Self.RawSignificand: FixedWidthInteger {
         cols: Int, relu: Bool)
     /// Whether none of the `count` elements is NaN or infinite.
     static func allFinite(_ p: UnsafePointer<Self>, count: Int) -> Bool
+    /// `dx = y > 0 ? dy : 0` (ReLU's backward pass written, not accumulated).
+    static func reluBackwardInto(
+        y: UnsafePointer<Self>, dy: UnsafePointer<Self>, dx: UnsafeMutablePointer<Self>, _ n: Int)
 }
 
 extension TensorScalar {
@@ -182,6 +185,9 @@ extension Float: TensorScalar {
         cols: Int, relu: Bool
     ) { Kernels.biasAdd(x, bias, out, rows: rows, cols: cols, relu: relu) }
     public static func allFinite(_ p: UnsafePointer<Float>, count: Int) -> Bool { Kernels.allFinite(p, count) }
+    public static func reluBackwardInto(
+        y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, _ n: Int
+    ) { Kernels.reluBackwardInto(y: y, dy: dy, dx: dx, n) }
 }
 
 extension Double: TensorScalar {
@@ -281,4 +287,7 @@ extension Double: TensorScalar {
         cols: Int, relu: Bool
     ) { Kernels.biasAdd(x, bias, out, rows: rows, cols: cols, relu: relu) }
     public static func allFinite(_ p: UnsafePointer<Double>, count: Int) -> Bool { Kernels.allFinite(p, count) }
+    public static func reluBackwardInto(
+        y: UnsafePointer<Double>, dy: UnsafePointer<Double>, dx: UnsafeMutablePointer<Double>, _ n: Int
+    ) { Kernels.reluBackwardInto(y: y, dy: dy, dx: dx, n) }
 }
