@@ -29,11 +29,15 @@ protocol UpdateRule {
         _ c: Coefficients)
     /// Runs after every variable of a step is updated.
     func finishStep()
+    /// Whether ``update(_:_:_:count:_:)`` also sets the gradient to zero (in the
+    /// same pass); otherwise the engine zeroes it after the update.
+    var zeroesGradient: Bool { get }
 }
 
 extension UpdateRule {
     mutating func createVariables(in store: VariableStore, dtype: DType) throws {}
     func finishStep() {}
+    var zeroesGradient: Bool { false }
 }
 
 /// Variables resolved for updates by one optimizer: their tensors, their slots'
@@ -243,7 +247,7 @@ final class OptimizerEngine<Rule: UpdateRule> {
             let n = e.value.count, gp = g.storage.base
             if factor != 1 { T.scal(n: n, alpha: T(factor), x: gp, incX: 1) }
             rule.update(e.value.storage.base, gp, e.slotPointers, count: n, c)
-            gp.zeroElements(count: n)
+            if !rule.zeroesGradient { gp.zeroElements(count: n) }
         }
     }
 }
