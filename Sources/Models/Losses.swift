@@ -99,6 +99,32 @@ public func softmaxCrossEntropy<T: TensorScalar>(logits: Tensor<T>, labels: [Int
     return -(logits.logSoftmax() * oneHot).sum() / T(labels.count)
 }
 
+/// Softmax cross-entropy with the class labels as an integer tensor `[B]`
+/// (`Int32` or `Int64`): the form a captured step takes, since its labels
+/// change every step (a replay checks them before running).
+///
+/// ```swift
+/// let loss = try softmaxCrossEntropy(logits: logits, labels: Tensor<Int32>([3, 1, 4]))
+/// ```
+/// - Throws: ``LossError`` unless `logits` is `[B, classes]` with `B > 0`,
+///   `labels` is `[B]`, and each label is a whole number in `0..<classes`.
+public func softmaxCrossEntropy<T: TensorScalar, Label: TensorElement & BinaryInteger>(
+    logits: Tensor<T>, labels: Tensor<Label>
+) throws -> Tensor<T> {
+    guard logits.rank == 2, logits.shape[0] > 0, labels.shape == [logits.shape[0]] else {
+        throw LossError(
+            loss: "softmaxCrossEntropy",
+            "labels of shape \(labels.shape) for logits of shape \(logits.shape) (expected [B] and [B, classes])")
+    }
+    let classes = logits.shape[1]
+    if let (row, label) = labels.scalars.enumerated().first(where: { !(0..<classes).contains(Int($0.element)) }) {
+        throw LossError(
+            loss: "softmaxCrossEntropy",
+            "label \(label) of row \(row) is not in 0..<\(classes) (logits of shape \(logits.shape))")
+    }
+    return logits.softmaxCrossEntropy(labels: labels)
+}
+
 /// Mean squared error `mean((prediction − target)²)`.
 ///
 /// ```swift

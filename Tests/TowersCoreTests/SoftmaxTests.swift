@@ -57,3 +57,20 @@ import TowersCore
         expectClose(g, p - onehot, relative: 1e-12, absolute: 1e-14)
     }
 }
+
+@Suite("Softmax cross-entropy with integer labels")
+struct SparseCrossEntropyTests {
+    @Test("value: the mean of −log softmax at each row's label; gradient against finite differences")
+    func valueAndGradient() throws {
+        let logits: Tensor<Double> = Fixture.normal([4, 5], seed: 11)
+        let labels = Tensor<Int64>([4, 0, 2, 2])
+        let lp = logits.logSoftmax().scalars
+        let picked: [Double] = [lp[0 * 5 + 4], lp[1 * 5 + 0], lp[2 * 5 + 2], lp[3 * 5 + 2]]
+        let expected = -picked.reduce(0, +) / 4
+        expectClose(logits.softmaxCrossEntropy(labels: labels).scalar, expected, relative: 1e-14)
+        expectGradientsCorrect(at: [logits]) { xs in xs[0].softmaxCrossEntropy(labels: labels) }
+        expectFloatGradientsMatchDouble(
+            at: [logits], float: { $0[0].softmaxCrossEntropy(labels: Tensor<Int32>([4, 0, 2, 2])) },
+            double: { $0[0].softmaxCrossEntropy(labels: Tensor<Int32>([4, 0, 2, 2])) })
+    }
+}

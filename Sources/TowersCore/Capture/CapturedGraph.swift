@@ -7,6 +7,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
     case lossNotScalar(shape: [Int])
     /// A replayed input differs in shape from the one captured.
     case inputShape(input: Int, captured: [Int], given: [Int])
+    /// A replayed input holds a value the step cannot use (an index out of range).
+    case invalidInput(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum CaptureError: Error, Equatable, Sendable, CustomStringConvertible {
         case .inputShape(let input, let captured, let given):
             return "input \(input) has shape \(given), but the step was captured with shape \(captured); "
                 + "capture the step again for the new shape"
+        case .invalidInput(let message):
+            return "a replayed input is invalid: \(message); nothing was computed"
         }
     }
 }
@@ -49,6 +53,8 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
     package let serialReason: String?
     /// The tower aliases of shared variables (see ``Recorder/AliasRecord``).
     package let aliases: [Recorder.AliasRecord]
+    /// Checks of the values each replay reads (see ``Recorder/validations``).
+    private let validations: [() -> String?]
 
     private let program: Program
     private let workers: TowerWorkers?
@@ -80,6 +86,7 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
         self.loss = loss
         instructions = recorder.instructions
         aliases = recorder.aliasRecords
+        validations = recorder.validations
 
         let plan = TowerSchedule(instructions, separateTowers: separateTowers)
         towersRunInParallel = plan.parallel
@@ -126,8 +133,14 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
     /// Replays the step: forward, then (when the step is differentiated) backward,
     /// accumulating into the variables' gradients as `loss.backward()` does.
     /// Returns the loss.
+    ///
+    /// - Throws: ``CaptureError/invalidInput(_:)``, before computing anything, when
+    ///   an input holds a value an operation cannot use (an index out of range).
     @discardableResult
-    package func run() -> Loss {
+    package func run() throws(CaptureError) -> Loss {
+        for check in validations {
+            if let message = check() { throw .invalidInput(message) }
+        }
         for f in program.prefixForward { f() }
         runTowers(phase: 0)
         for f in program.suffixForward { f() }

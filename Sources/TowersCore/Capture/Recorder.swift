@@ -45,6 +45,13 @@ package final class Recorder: @unchecked Sendable {
     /// Names operations: TF1's `unique(name scope + "/" + type)`.
     private let namer: (StaticString) -> String
 
+    /// Checks of the values a replay reads (indices in range), each returning a
+    /// message for a bad value or `nil`; run before every replay.
+    package private(set) var validations: [() -> String?] = []
+
+    /// Adds a check that runs before every replay (see ``validations``).
+    package func validate(_ check: @escaping () -> String?) { validations.append(check) }
+
     /// Tower aliases of shared leaves: `(leaf, tower) → alias`.
     private var aliases: [AliasKey: AnyObject] = [:]
     package private(set) var aliasRecords: [AliasRecord] = []

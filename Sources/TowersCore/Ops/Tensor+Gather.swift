@@ -40,6 +40,15 @@ extension Tensor where Scalar: TensorScalar {
             for r in 0..<n where d > 0 { (out.base + r * d).copyElements(from: x.storage.base + row(r) * d, count: d) }
         }
         forward()
+        Recorder.current?.validate {
+            for r in 0..<n {
+                let value = indices.storage.base[r].doubleValue
+                guard let i = Int(exactly: value), i >= 0, i < v else {
+                    return "index \(value) (element \(r)) is not a row of the \(v)-row table"
+                }
+            }
+            return nil
+        }
         let result = Tensor.result(
             "GatherV2", shape: indices.shape + [d], storage: out, inputs: [x], reading: [indices], forward: forward
         ) { y in

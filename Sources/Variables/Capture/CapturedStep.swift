@@ -80,7 +80,10 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
     /// `loss.backward()`; an optimizer step then updates and zeroes them.
     ///
     /// - Throws: ``CaptureError/inputShape(input:captured:given:)`` when an input's
-    ///   shape differs from the captured one (capture again for new shapes).
+    ///   shape differs from the captured one (capture again for new shapes), and
+    ///   ``CaptureError/invalidInput(_:)`` when an input holds a value an operation
+    ///   cannot use (an embedding index or a class label out of range); nothing is
+    ///   computed then.
     @discardableResult
     public func callAsFunction(_ inputs: repeat Tensor<each Input>) throws -> Loss {
         var index = 0
@@ -92,7 +95,7 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
             placeholder.storage.base.copyElements(from: input.storage.base, count: placeholder.count)
         }
         repeat try bind(each placeholders, each inputs)
-        return graph.run()
+        return try graph.run()
     }
 
     /// The loss of the last run (the capture's, or the last replay's).
