@@ -17,8 +17,10 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Random seed (initial weights and pairs).") var seed: UInt64 = 0
     @Option(
         parsing: .unconditional,
-        help: "OpenBLAS threads (1...\(Self.maxThreads)). The tower's matrices are small, so one thread is fastest.")
-    var threads = 1
+        help:
+            "Threads (1...\(Self.maxThreads)): the cores the captured step's two towers run on at once, and OpenBLAS's threads for large products. Default: this machine's cores."
+    )
+    var threads = min(ProcessInfo.processInfo.activeProcessorCount, Self.maxThreads)
     @Option(help: "Where the checkpoint and the SVG plots go (created if missing).") var outputDir = "runs"
     @Option(
         parsing: .unconditional, help: "Save a checkpoint every N steps, N ≥ 1 (the last good one survives a NaN).")
