@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 PYTHON ?= python3
-APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv
+APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv libopenmpi-dev openmpi-bin
 VENV ?= .venv
 PYTHON_REQUIREMENTS := Tests/python-requirements.txt
 # Seconds per fuzz target (`make fuzz FUZZ_SECONDS=3600` for a long run).

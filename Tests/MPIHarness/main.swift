@@ -21,7 +21,7 @@ import TowersDistributed
 let usage = """
     usage: MPIHarness --out DIR [--optimizer sgd|adam|adamw|rmsprop|adagrad] [--steps N] [--batch GLOBAL]
                       [--eager] [--no-mpi] [--seed-by-rank] [--save-every N] [--save FILE] [--resume FILE]
-                      [--timeout SECONDS] [--fault nan|throw|hang|diverge|mismatch --fault-rank R --at STEP]
+                      [--timeout SECONDS] [--fusion-bytes N] [--fault nan|throw|hang|diverge|mismatch --fault-rank R --at STEP]
     """
 
 struct Options {
@@ -36,6 +36,7 @@ struct Options {
     var save: String?
     var resume: String?
     var timeout = 60.0
+    var fusionBytes = DataParallel.defaultFusionBytes
     var fault: String?
     var faultRank = 1
     var at = 5
@@ -64,6 +65,7 @@ struct Options {
             case "--save": save = value()
             case "--resume": resume = value()
             case "--timeout": timeout = Double(value()) ?? 0
+            case "--fusion-bytes": fusionBytes = number(value())
             case "--fault": fault = value()
             case "--fault-rank": faultRank = number(value())
             case "--at": at = number(value())
@@ -90,8 +92,12 @@ func makeOptimizer(_ name: String, _ store: VariableStore) throws -> any Optimiz
     case "sgd": try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
     case "adam": try Adam(store: store, learningRate: .constant(1e-3))
     case "adamw": try AdamW(store: store, learningRate: .constant(1e-3), weightDecay: 0.01)
-    case "rmsprop": try RMSProp(store: store, learningRate: .constant(1e-3), momentum: 0.5, centered: true)
-    case "adagrad": try Adagrad(store: store, learningRate: .constant(0.05))
+    // TF1's conventions for RMSProp (mean square starting at 1) and Adagrad
+    // (accumulator 0.1): starting from 0 (PyTorch's), the first steps move each
+    // weight by about ±lr (RMSProp: ±10 lr) whatever the size of its gradient,
+    // which magnifies rounding differences past 1e-5 in 100 steps.
+    case "rmsprop": try RMSProp(store: store, learningRate: .constant(1e-3), rho: 0.9, convention: .tf1)
+    case "adagrad": try Adagrad(store: store, learningRate: .constant(0.05), initialAccumulatorValue: 0.1)
     default: fail("unknown optimizer \(name)")
     }
 }
@@ -115,7 +121,7 @@ func train(_ o: Options, world: Communicator?) throws {
 
     var parallel: DataParallel?
     if let world {
-        parallel = try DataParallel(store: store, world: world)
+        parallel = try DataParallel(store: store, world: world, fusionBytes: o.fusionBytes)
         try parallel!.start()
     }
     if let resume = o.resume {
@@ -183,7 +189,8 @@ func train(_ o: Options, world: Communicator?) throws {
     try Checkpoint.save(store, to: own)
     if rank == 0 {
         let exchanges = parallel?.exchangeCount ?? 0
-        print("trained \(base.stepCount) steps on \(size) rank(s), \(o.batch / size) pairs each; \(exchanges) exchanges")
+        print(
+            "trained \(base.stepCount) steps on \(size) rank(s), \(o.batch / size) pairs each; \(exchanges) exchanges")
     }
 }
 

@@ -54,7 +54,8 @@ public final class Communicator: @unchecked Sendable {
         try Self.check(MPI_Comm_size(world, &n), "MPI_Comm_size")
         var local = towers_mpi_comm_null()
         try Self.check(
-            MPI_Comm_split_type(world, Int32(MPI_COMM_TYPE_SHARED), r, towers_mpi_info_null(), &local), "MPI_Comm_split_type")
+            MPI_Comm_split_type(world, Int32(MPI_COMM_TYPE_SHARED), r, towers_mpi_info_null(), &local),
+            "MPI_Comm_split_type")
         var lr: Int32 = 0, ln: Int32 = 0
         try Self.check(MPI_Comm_rank(local, &lr), "MPI_Comm_rank")
         try Self.check(MPI_Comm_size(local, &ln), "MPI_Comm_size")
@@ -130,7 +131,9 @@ public final class Communicator: @unchecked Sendable {
     // MARK: Collectives (the training thread only)
 
     /// Sums `count` elements at `buffer` over every rank, in place.
-    func allreduceSum(_ buffer: UnsafeMutableRawPointer, count: Int, dtype: MPIDType, what: Collective, step: Int)
+    func allreduceSum(
+        _ buffer: UnsafeMutableRawPointer, count: Int, dtype: MPIDType, what: Collective, step: Int
+    )
         throws
     {
         try watched(what, step: step) {
@@ -140,7 +143,9 @@ public final class Communicator: @unchecked Sendable {
     }
 
     /// Copies `bytes` bytes at `buffer` from `root` to every rank.
-    func broadcast(_ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int = 0, what: Collective, step: Int = -1)
+    func broadcast(
+        _ buffer: UnsafeMutableRawPointer, bytes: Int, root: Int = 0, what: Collective, step: Int = -1
+    )
         throws
     {
         var offset = 0

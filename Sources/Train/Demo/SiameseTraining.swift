@@ -103,7 +103,9 @@ public final class SiameseTraining {
             dataset: data.train, sameFraction: recipe.sameFraction,
             seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
         let shard = synchronizer?.shard ?? .whole
-        let batch = shard.count == 1 ? sampler.sample(recipe.batchSize) : sampler.sample(recipe.batchSize * shard.count).shard(shard)
+        let batch =
+            shard.count == 1
+            ? sampler.sample(recipe.batchSize) : sampler.sample(recipe.batchSize * shard.count).shard(shard)
         let (left, right) = data.train.pairTensors(batch)
         let same = batch.targets()
         var value: Float
