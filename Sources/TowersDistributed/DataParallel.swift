@@ -16,6 +16,8 @@ public import Variables
 /// `MPI_Allreduce` on fused buffers filled in variable-name order (a shared
 /// weight is one variable, reduced once); then every rank applies the same
 /// optimizer step to the same weights, so the ranks stay bit-identical.
+/// Dropout draws from the store's generator: rank 0 keeps its stream and the
+/// other ranks get their own, from the store seed and the rank.
 ///
 /// ```swift
 /// let world = try Communicator.world()
@@ -77,6 +79,9 @@ public final class DataParallel: GradientSynchronizer {
     public func start() throws {
         try checkModel()
         try broadcastVariables()
+        // Dropout masks: rank 0 keeps the store's stream (one rank trains as one
+        // process does); every other rank draws its own, from its seed and rank.
+        if world.rank > 0 { store.randomGenerator.reseed(Self.generatorSeed(store.seed, rank: world.rank)) }
         exchange = try GradientExchange(variables: Self.trainable(store), fusionBytes: fusionBytes)
         exchangeStoreCount = store.allVariables.count
     }
@@ -173,6 +178,14 @@ public final class DataParallel: GradientSynchronizer {
         return try world.allgather(bits, what: .lossGather, step: step).map { bytes in
             Float(bitPattern: bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) })
         }
+    }
+
+    /// A seed for rank `rank`'s random generator (SplitMix64 of the store seed and the rank).
+    static func generatorSeed(_ seed: UInt64, rank: Int) -> UInt64 {
+        var z = seed &+ UInt64(rank) &* 0x9E37_79B9_7F4A_7C15 &+ 0x6A09_E667_F3BC_C909
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     static func trainable(_ store: VariableStore) -> [any AnyVariable] {

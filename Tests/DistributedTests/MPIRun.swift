@@ -138,3 +138,7 @@ struct Scratch {
 
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Every test that starts `mpirun`, one at a time: each job takes both cores.
+@Suite("mpirun -np 2", .serialized)
+enum MPIRuns {}

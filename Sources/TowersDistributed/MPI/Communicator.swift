@@ -180,9 +180,14 @@ public final class Communicator: @unchecked Sendable {
         return (0..<size).map { Array(all[Int(offsets[$0])..<Int(offsets[$0] + counts[$0])]) }
     }
 
-    /// Waits until every rank gets here, sleeping instead of spinning (so that a
-    /// rank waiting leaves its core to the others, as in a benchmark).
-    func barrier(sleeping: Bool) throws {
+    /// Waits until every rank gets here. `sleeping: true` polls every 0.5 ms
+    /// instead of spinning, so that a waiting rank leaves its core to the others
+    /// (a benchmark running on one rank while the rest wait).
+    ///
+    /// ```swift
+    /// try world.barrier()
+    /// ```
+    public func barrier(sleeping: Bool = false) throws {
         guard sleeping else {
             try watched(.barrier, step: -1) { MPI_Barrier(comm) }
             return
