@@ -36,7 +36,8 @@ enum DistributedBench {
         if root {
             let machine = Machine.current
             print("Towers \(TowersVersion.string) distributed benchmarks — \(machine.cpu), \(machine.cores) cores")
-            print("build: \(Machine.buildMode), BLAS: \(BLAS.kernelName); \(n) ranks, \(world.localSize) on this machine")
+            print(
+                "build: \(Machine.buildMode), BLAS: \(BLAS.kernelName); \(n) ranks, \(world.localSize) on this machine")
             let usable = usableCores()
             if usable < n {
                 print(
@@ -82,7 +83,9 @@ enum DistributedBench {
 
     /// Seconds per step on every rank (batch / N each, one core each), the
     /// allreduce's share of a step, and the allreduce alone.
-    static func spreadRun(_ w: TrainingWorkload, world: Communicator, quick: Bool) throws
+    static func spreadRun(
+        _ w: TrainingWorkload, world: Communicator, quick: Bool
+    ) throws
         -> (step: Double, allreduce: Double, alone: Double, bytes: Int)
     {
         BLAS.threadCount = 1
@@ -162,7 +165,9 @@ enum DistributedBench {
     }
 
     /// 8 batches of `rows` pairs: this rank's part of 8 global batches.
-    static func batches(_ w: TrainingWorkload, rows: Int, rank: Int) throws -> [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] {
+    static func batches(
+        _ w: TrainingWorkload, rows: Int, rank: Int
+    ) throws -> [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] {
         let shard = BatchShard(index: rank, count: w.batch / rows)
         if w.digits {
             let train = try Digits.load().train
