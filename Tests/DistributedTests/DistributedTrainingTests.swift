@@ -36,7 +36,7 @@ extension MPIRuns {
 
         @Test(
             "2 ranks starting from different weights end bit-identical, and within 1e-5 of 1 process, after 100 steps",
-            arguments: ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+            .serialized, arguments: ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
         func everyOptimizer(_ optimizer: String) throws {
             let scratch = try Scratch()
             defer { scratch.remove() }
