@@ -29,7 +29,7 @@ extension DataParallel {
     }
 
     /// Writes a checkpoint of the store from rank 0 (atomically, as
-    /// ``Train/Checkpoint/save(_:to:metadata:)``), after checking that every rank
+    /// `Checkpoint.save(_:to:metadata:)`), after checking that every rank
     /// holds the same weights. Call it on every rank: the others wait for rank 0
     /// and learn whether it succeeded.
     ///
@@ -57,7 +57,7 @@ extension DataParallel {
     }
 
     /// Restores the store from a checkpoint read by rank 0 alone, then copies the
-    /// values to every rank (`--resume`). Returns rank 0's ``Train/LoadReport``
+    /// values to every rank (`--resume`). Returns rank 0's `LoadReport`
     /// (`nil` on the other ranks). Call it on every rank after ``start()``.
     ///
     /// ```swift

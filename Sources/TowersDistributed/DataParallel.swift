@@ -72,7 +72,7 @@ public final class DataParallel: GradientSynchronizer {
 
     /// Checks the model on every rank, then copies rank 0's variables to every
     /// rank. Call it on every rank after the model and its optimizer slots exist
-    /// (``Train/Optimizer/createSlots()``), before the first step.
+    /// (`Optimizer.createSlots()`), before the first step.
     ///
     /// - Throws: ``DistributedError/modelMismatch(rank:difference:)`` on every rank
     ///   when a rank's variables differ from rank 0's.

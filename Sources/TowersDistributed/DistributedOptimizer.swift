@@ -1,7 +1,7 @@
 public import Train
 public import Variables
 
-/// Any ``Train/Optimizer`` made data-parallel (Horovod's
+/// Any `Optimizer` made data-parallel (Horovod's
 /// `DistributedOptimizer`): each step first averages the gradients over the
 /// ranks (``DataParallel/synchronize(loss:step:)``), then runs the wrapped
 /// optimizer's step, which every rank applies to the same weights. SGD, Adam,
