@@ -5,7 +5,7 @@
 
 SWIFT ?= swift
 PYTHON ?= python3
-APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv
+APT_PACKAGES := libopenblas-dev pkg-config zlib1g-dev python3 python3-venv libopenmpi-dev openmpi-bin
 VENV ?= .venv
 PYTHON_REQUIREMENTS := Tests/python-requirements.txt
 # Seconds per fuzz target (`make fuzz FUZZ_SECONDS=3600` for a long run).
@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # Kills of a checkpointing process in `make crash-test`.
 CRASH_KILLS ?= 25
 
-.PHONY: run test deps python-deps build release bench bench-quick format lint fuzz crash-test clean
+.PHONY: run test deps python-deps build release bench bench-quick bench-distributed run-distributed format lint fuzz crash-test clean
 
 deps:
 	@missing=""; \
@@ -52,6 +52,20 @@ bench: release
 
 bench-quick: release
 	$(SWIFT) run -c release towers-bench --quick
+
+# `mpirun` for the distributed targets: as root it needs --allow-run-as-root; --bind-to none lets
+# the 1 rank × N threads rows of the benchmark use every core (Open MPI binds ranks to one core each
+# by default when it starts two or fewer).
+MPIRUN ?= mpirun --allow-run-as-root --oversubscribe --bind-to none
+RANKS ?= 2
+
+# N ranks × 1 thread beside 1 rank × N threads (`make bench-distributed BENCH_FLAGS=--quick`).
+bench-distributed: release
+	$(MPIRUN) -np $(RANKS) .build/release/towers-bench --distributed $(BENCH_FLAGS) </dev/null
+
+# The siamese demo on $(RANKS) ranks, 32 pairs each.
+run-distributed: release
+	$(MPIRUN) -np $(RANKS) .build/release/towers train --distributed --batch-size 32
 
 # libFuzzer targets for the safetensors reader, gzip and CSV (Fuzz/README.md).
 fuzz: deps

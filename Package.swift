@@ -23,6 +23,9 @@ let package = Package(
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Train", targets: ["Train"]),
+        // Data-parallel training over MPI: the only product that needs Open MPI. Its
+        // module is `TowersDistributed` (the toolchain already has a `Distributed`).
+        .library(name: "Distributed", targets: ["TowersDistributed"]),
         // MARK: Executables
         .executable(name: "towers", targets: ["TowersCLI"]),
         .executable(name: "towers-bench", targets: ["TowersBench"]),
@@ -38,6 +41,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin", "pkg-config"])]),
 
         // MARK: Public modules (dependencies point down this list)
         .target(name: "TowersCore", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
@@ -61,11 +66,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "TowersDistributed",
+            dependencies: ["TowersCore", "Variables", "Models", "Train", "CMPI"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Executables
         .executableTarget(
             name: "TowersCLI",
             dependencies: [
-                "Towers",
+                "Towers", "TowersDistributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -73,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "TowersBench",
             dependencies: [
-                "Towers", "CBLAS",
+                "Towers", "TowersDistributed", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/TowersBench",
@@ -94,6 +105,13 @@ let package = Package(
             name: "TrainTests", dependencies: ["Train", "TestSupport"], exclude: ["Optimizers/References"],
             swiftSettings: swiftSettings),
         .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),
+        // In-process tests of the pure parts, and `mpirun` runs of the harness and of `towers`.
+        .executableTarget(
+            name: "MPIHarness", dependencies: ["Towers", "TowersDistributed"], path: "Tests/MPIHarness",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DistributedTests", dependencies: ["TowersDistributed", "Towers", "MPIHarness", "TowersCLI"],
+            swiftSettings: swiftSettings),
         // Runs the built `towers` executable (exit statuses, messages).
         .testTarget(name: "TowersCLITests", dependencies: ["TowersCLI", "Towers"], swiftSettings: swiftSettings),
     ],

@@ -17,8 +17,14 @@ struct TowersBench: ParsableCommand {
     @Option(help: "Run only the workloads whose name contains this text.") var filter: String?
     @Flag(help: "Training steps: run only the eager variant (by default both the captured and the eager one).")
     var eager = false
+    @Flag(
+        help:
+            "Under `mpirun -np N --bind-to none`: N ranks × 1 thread beside 1 rank × N threads on the training steps, with the allreduce's time."
+    )
+    var distributed = false
 
     func run() throws {
+        if distributed { return try DistributedBench.run(quick: quick, filter: filter, json: json) }
         if let threads { BLAS.threadCount = threads }
         let machine = Machine.current
         print("Towers \(TowersVersion.string) benchmarks — \(machine.cpu), \(machine.cores) cores")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Towers
+import TowersDistributed
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,16 @@ struct TrainCommand: ParsableCommand {
             "Run every step eagerly (scopes entered and operations recorded each step) instead of capturing the first step and replaying it."
     )
     var eager = false
+    @Flag(
+        help:
+            "Data-parallel training over MPI: start it with `mpirun -np N towers train --distributed`. --batch-size is then the pairs per rank (the global batch is N times it); rank 0 prints and writes the files."
+    )
+    var distributed = false
+    @Option(
+        parsing: .unconditional,
+        help:
+            "With --distributed: seconds a rank waits for the others in one exchange before it stops the job (> 0).")
+    var collectiveTimeout = Communicator.defaultCollectiveTimeout
 
     static let maxBatchSize = 65_536
     static let maxThreads = 256
@@ -42,14 +53,29 @@ struct TrainCommand: ParsableCommand {
         try OptionCheck.number("--margin", margin, allowed: "a finite number > 0") { $0 > 0 }
         try OptionCheck.integer("--threads", threads, in: 1...Self.maxThreads)
         try OptionCheck.integer("--checkpoint-every", checkpointEvery, in: 1...Int.max)
+        try OptionCheck.number("--collective-timeout", collectiveTimeout, allowed: "a finite number > 0") { $0 > 0 }
         guard !outputDir.isEmpty else { throw ValidationError("--output-dir must not be empty") }
         _ = try OptionCheck.outputDirectory(outputDir)  // creates it
     }
 
     func run() throws {
+        guard distributed else { return try train(session: nil) }
+        let session = try DistributedSession(collectiveTimeout: collectiveTimeout)
+        do {
+            try train(session: session)
+        } catch {
+            throw session.fail(error)
+        }
+        session.world.finalize()
+    }
+
+    /// Trains alone (`session == nil`) or as one rank of an MPI job, where rank 0
+    /// prints and writes the files.
+    private func train(session: DistributedSession?) throws {
+        let isRoot = session?.isRoot ?? true
         let out = URL(fileURLWithPath: outputDir, isDirectory: true)
         BLAS.threadCount = threads
-        print(BLAS.summary)
+        if isRoot { print(BLAS.summary) }
         var recipe = SiameseRecipe()
         recipe.steps = steps
         recipe.batchSize = batchSize
@@ -58,9 +84,14 @@ struct TrainCommand: ParsableCommand {
         recipe.margin = margin
         recipe.seed = seed
         recipe.execution = eager ? .eager : .captured
+        recipe.towersInParallel = session?.towersInParallel ?? true
         let data = try Digits.load()
-        print("digits: \(data.train.count) train rows, \(data.test.count) test rows (index % 5 == 0)")
+        if isRoot { print("digits: \(data.train.count) train rows, \(data.test.count) test rows (index % 5 == 0)") }
         let training = try SiameseTraining(recipe: recipe, data: data)
+        let parallel = try session?.attach(training)
+        if let session, isRoot {
+            print(session.summary(batchSize: batchSize, towersInParallel: recipe.towersInParallel))
+        }
 
         let checkpoint = out.appendingPathComponent("siamese.safetensors")
         var lastGood: URL? = nil
@@ -68,14 +99,16 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         for step in 1...steps {
             let loss = try training.step(lastGoodCheckpoint: lastGood)
-            progress.update(step: step, loss: loss, elapsed: Date().timeIntervalSince(start))
+            if isRoot { progress.update(step: step, loss: loss, elapsed: Date().timeIntervalSince(start)) }
             if step % checkpointEvery == 0 {
-                try Checkpoint.save(training.store, to: checkpoint)
+                try parallel?.saveCheckpoint(to: checkpoint) ?? Checkpoint.save(training.store, to: checkpoint)
                 lastGood = checkpoint
             }
         }
-        progress.finish()
         let seconds = Date().timeIntervalSince(start)
+        try parallel?.saveCheckpoint(to: checkpoint) ?? Checkpoint.save(training.store, to: checkpoint)
+        guard isRoot else { return }
+        progress.finish()
         var graphFiles: [URL] = []
         if let captured = training.capturedStep {
             let towers =
@@ -88,7 +121,6 @@ struct TrainCommand: ParsableCommand {
                 graphFiles.append(url)
             }
         }
-        try Checkpoint.save(training.store, to: checkpoint)
 
         let report = SharingReport(store: training.store)
         print(report)

@@ -20,6 +20,10 @@ public struct SiameseRecipe: Sendable, Equatable {
     public var seed: UInt64 = 0
     /// How steps run: captured once and replayed (the default), or eagerly.
     public var execution = Execution.captured
+    /// Whether a captured step runs its two towers at the same time, one per core
+    /// (the default). Several processes on one machine (MPI ranks) may do better
+    /// with one core each.
+    public var towersInParallel = true
     public init() {}
 
     /// How training steps run.
@@ -53,6 +57,12 @@ public final class SiameseTraining {
     public private(set) var losses: [Float] = []
     /// The captured step, after the first step when ``SiameseRecipe/execution`` is `.captured`.
     public private(set) var capturedStep: CapturedStep<Float, Float, Float, Float>?
+    /// Combines gradients with other processes after each backward pass (data
+    /// parallelism, see ``GradientSynchronizer``); `nil` trains alone. With one,
+    /// ``SiameseRecipe/batchSize`` is the batch of this process, each step's
+    /// global batch is `batchSize × shard.count` pairs, and ``losses`` holds the
+    /// global losses.
+    public var synchronizer: (any GradientSynchronizer)?
 
     public init(recipe: SiameseRecipe, data: DigitsSplit, store: VariableStore? = nil) throws {
         self.recipe = recipe
@@ -77,7 +87,8 @@ public final class SiameseTraining {
     /// The number of steps taken, restored with a checkpoint.
     public var stepCount: Int { optimizer.stepCount }
 
-    /// One training step; returns its loss.
+    /// One training step; returns its loss (over every process, with a
+    /// ``synchronizer``).
     ///
     /// - Throws: ``TrainingError/nonFiniteLoss(step:value:lastGoodCheckpoint:)``
     ///   without updating when the loss is NaN or infinite, and
@@ -91,38 +102,50 @@ public final class SiameseTraining {
         var sampler = PairSampler(
             dataset: data.train, sameFraction: recipe.sameFraction,
             seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
-        let batch = sampler.sample(recipe.batchSize)
+        let shard = synchronizer?.shard ?? .whole
+        let batch =
+            shard.count == 1
+            ? sampler.sample(recipe.batchSize) : sampler.sample(recipe.batchSize * shard.count).shard(shard)
         let (left, right) = data.train.pairTensors(batch)
         let same = batch.targets()
-        let value: Float
+        var value: Float
         switch recipe.execution {
         case .eager:
             let (a, b) = try network(left, right, training: true)
             let loss = try contrastiveLoss(a, b, same: same, margin: Float(recipe.margin))
             value = loss.scalar
-            guard value.isFinite else {
+            guard value.isFinite || synchronizer != nil else {
                 throw TrainingError.nonFiniteLoss(
                     step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
             }
-            loss.backward()
+            // With a synchronizer a non-finite loss still takes part in the exchange,
+            // which then stops every process.
+            if value.isFinite { loss.backward() }
         case .captured:
             if let step = capturedStep {
                 value = try step(left, right, same)
             } else {
                 let margin = Float(recipe.margin), network = network
-                let step = try store.capture(left, right, same) { l, r, s in
+                let step = try store.capture(left, right, same, parallelTowers: recipe.towersInParallel) { l, r, s in
                     let (a, b) = try network(l, r, training: true)
                     return try contrastiveLoss(a, b, same: s, margin: margin)
                 }
                 capturedStep = step
                 value = step.lastLoss
             }
-            // The backward pass has run; without an update its gradients are dropped.
-            guard value.isFinite else {
+        }
+        if let synchronizer {
+            do {
+                value = try synchronizer.synchronize(loss: value, step: index)
+            } catch {
                 optimizer.zeroGradients()
-                throw TrainingError.nonFiniteLoss(
-                    step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
+                throw error
             }
+        }
+        // The backward pass has run; without an update its gradients are dropped.
+        guard value.isFinite else {
+            optimizer.zeroGradients()
+            throw TrainingError.nonFiniteLoss(step: index, value: Double(value), lastGoodCheckpoint: lastGoodCheckpoint)
         }
         do {
             try optimizer.step()
