@@ -71,7 +71,7 @@ public struct SharingReport: Sendable, CustomStringConvertible {
     }
 
     /// The optimizer counters' names, each optionally with TF's `_N` suffix.
-    static let counterNames: Set<String> = ["global_step", "beta1_power", "beta2_power"]
+    package static let counterNames: Set<String> = ["global_step", "beta1_power", "beta2_power"]
 
     static func kind(of v: any AnyVariable, in byName: [String: any AnyVariable]) -> Row.Kind {
         guard !v.trainable else { return .model }
@@ -151,7 +151,7 @@ extension String {
     }
 
     /// `dense_3` → `dense`; `dense` → `dense`.
-    var strippingNumericSuffix: String {
+    package var strippingNumericSuffix: String {
         guard let underscore = lastIndex(of: "_"), index(after: underscore) < endIndex,
             self[index(after: underscore)...].allSatisfy(\.isNumber)
         else { return self }
