@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # Kills of a checkpointing process in `make crash-test`.
 CRASH_KILLS ?= 25
 
-.PHONY: run test deps python-deps build release bench bench-quick format lint fuzz crash-test clean
+.PHONY: run test deps python-deps build release bench bench-quick docs format lint fuzz crash-test clean
 
 deps:
 	@missing=""; \
@@ -53,6 +53,12 @@ bench: release
 bench-quick: release
 	$(SWIFT) run -c release towers-bench --quick
 
+# Every module's DocC catalog through the swift-docc-plugin, warnings (broken
+# links, undocumented parameters) as errors; archives in .build/plugins/Swift-DocC/outputs.
+DOC_TARGETS := TowersCore Variables Layers Models Train Towers
+docs: deps
+	$(SWIFT) package generate-documentation --warnings-as-errors $(addprefix --target ,$(DOC_TARGETS))
+
 # libFuzzer targets for the safetensors reader, gzip and CSV (Fuzz/README.md).
 fuzz: deps
 	Fuzz/run.sh $(FUZZ_SECONDS)
@@ -62,10 +68,10 @@ crash-test: release
 	Tests/crash-test.sh $(CRASH_KILLS)
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks Examples Fuzz
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks Examples Fuzz
 
 clean:
 	rm -rf .build .fuzz $(VENV)

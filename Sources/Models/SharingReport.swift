@@ -10,10 +10,10 @@ public import Variables
 ///   such as `tower/dense/kernel/Momentum` or `…/Adam_1`) and the counters
 ///   `global_step`, `beta1_power` and `beta2_power` are listed as optimizer state
 ///   and counted apart.
-/// - **Tied uses** (a ``TiedDense`` decoder reading its encoder's kernel) are
+/// - **Tied uses** (a `TiedDense` decoder reading its encoder's kernel) are
 ///   shown in the `used by` column as `tied: <layer scope>`.
 /// - **Warnings** flag the silent failure of sharing, two ways:
-///   1. with tower labels (``SharedTowers``, or ``VariableUse/label`` set by
+///   1. with tower labels (``SharedTowers``, or `VariableUse.label` set by
 ///      hand): a trainable variable used by one tower while the model has
 ///      several (``unsharedSuspects``);
 ///   2. without labels (hand-written scopes): layers created in one entry of a
@@ -44,7 +44,7 @@ public struct SharingReport: Sendable, CustomStringConvertible {
         /// Distinct labels of the calls that got this variable, in first-use order
         /// (tied uses excluded).
         public var usedBy: [String]
-        /// The scopes of layers that use this variable tied (``TiedDense``).
+        /// The scopes of layers that use this variable tied (`TiedDense`).
         public var tiedBy: [String]
         public var kind: Kind
     }

@@ -86,7 +86,7 @@ public enum Checkpoint {
     /// not run: layers create their weights on their first call, optimizers their
     /// slots on their first step) wait in the store and are assigned when
     /// `getVariable` creates their variable, shape and dtype checked then
-    /// (``Variables/PendingValueError``). ``pendingLoad(in:)`` reports what still
+    /// (`PendingValueError`). ``pendingLoad(in:)`` reports what still
     /// waits; ``finishLoading(_:)`` is the strict check once the model is built.
     ///
     /// ```swift

@@ -26,7 +26,7 @@ public struct SiameseRecipe: Sendable, Equatable {
 
     /// How training steps run.
     public enum Execution: Sendable, Equatable {
-        /// The first step is captured (``Variables/CapturedStep``) and replayed after
+        /// The first step is captured (`CapturedStep`) and replayed after
         /// that, the towers on their own cores.
         case captured
         /// Every step builds the towers again, one operation at a time.
@@ -36,7 +36,7 @@ public struct SiameseRecipe: Sendable, Equatable {
 
 /// A siamese network on the digits (or another data set split the same way,
 /// ``Digits/split(_:)``), its optimizer and its pair sampler: one
-/// ``step()`` samples a batch of pairs, runs both towers (one set of weights),
+/// ``step(lastGoodCheckpoint:)`` samples a batch of pairs, runs both towers (one set of weights),
 /// computes the contrastive loss, back-propagates and updates. By default the
 /// first step is captured and later steps replay it (``SiameseRecipe/Execution``).
 ///
