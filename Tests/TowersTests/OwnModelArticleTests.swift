@@ -114,7 +114,8 @@ struct OwnModelArticleTests {
         let restored = VariableStore(seed: 2)
         try Checkpoint.loadWeights(into: restored, from: url)  // values wait; Adam's state is skipped
         let sameModel = Classifier(store: restored)
-        let logits = try withoutGradients { try sameModel(digits.test.featureTensor()) }  // created with the file's values
+        // Its first run creates the variables, with the file's values.
+        let logits = try withoutGradients { try sameModel(digits.test.featureTensor()) }
         try Checkpoint.finishLoading(restored)  // throws if a weight found no variable, or the reverse
 
         let original = try withoutGradients { try model(digits.test.featureTensor()) }
