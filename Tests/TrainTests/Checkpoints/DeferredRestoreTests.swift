@@ -154,4 +154,38 @@ struct DeferredRestoreTests {
         #expect(try Checkpoint.finishLoading(store)?.isClean == true)
         #expect(F.snapshot(store)["encoder/dense/kernel"] == saved["tower/dense/kernel"])
     }
+
+    @Test("values wait through a captured step: its towers create the weights with the file's values")
+    func capturedFirstStep() throws {
+        let dir = try F.Scratch("deferred")
+        defer { dir.remove() }
+        let (url, _, _) = try trained(dir)
+        // The same step on a model restored after building and on one restored before it.
+        func firstStep(loadFirst: Bool) throws -> (Float, [String: [UInt64]]) {
+            let store = VariableStore(seed: 42)
+            let towers = F.towers(store, Float.self)
+            if loadFirst {
+                try Checkpoint.load(into: store, from: url)
+            } else {
+                _ = try towers.embed(.zeros([1, 4]))
+                try SGD(store: store, learningRate: .constant(0.1), momentum: 0.9).createSlots()
+                try Checkpoint.load(into: store, from: url)
+            }
+            let siamese = SiameseNetwork(towers)
+            // Recording the step runs the towers: the first one creates the weights.
+            let step = try store.capture(Fixture.normal([6, 4], seed: 5), Fixture.normal([6, 4], seed: 6)) { l, r in
+                let (a, b) = try siamese(l, r, training: true)
+                return try meanSquaredError(a, b)
+            }
+            let sgd = try SGD(store: store, learningRate: .constant(0.1), momentum: 0.9)
+            try sgd.step()
+            if loadFirst { #expect(try Checkpoint.finishLoading(store)?.isClean == true) }
+            #expect(sgd.stepCount == 4)
+            return (step.lastLoss, F.snapshot(store))
+        }
+        let (after, afterValues) = try firstStep(loadFirst: false)
+        let (before, beforeValues) = try firstStep(loadFirst: true)
+        #expect(before.bitPattern == after.bitPattern, "the losses differ: \(before) \(after)")
+        #expect(F.differences(beforeValues, afterValues) == [])
+    }
 }
