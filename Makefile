@@ -13,7 +13,7 @@ FUZZ_SECONDS ?= 60
 # Kills of a checkpointing process in `make crash-test`.
 CRASH_KILLS ?= 25
 
-.PHONY: run test deps python-deps build release bench bench-quick bench-distributed run-distributed format lint fuzz crash-test clean
+.PHONY: run test deps python-deps build release bench bench-quick bench-distributed run-distributed docs format lint fuzz crash-test clean
 
 deps:
 	@missing=""; \
@@ -67,6 +67,12 @@ bench-distributed: release
 run-distributed: release
 	$(MPIRUN) -np $(RANKS) .build/release/towers train --distributed --batch-size 32
 
+# Every module's DocC catalog through the swift-docc-plugin, warnings (broken
+# links, undocumented parameters) as errors; archives in .build/plugins/Swift-DocC/outputs.
+DOC_TARGETS := TowersCore Variables Layers Models Train Towers TowersDistributed
+docs: deps
+	$(SWIFT) package generate-documentation --warnings-as-errors $(addprefix --target ,$(DOC_TARGETS))
+
 # libFuzzer targets for the safetensors reader, gzip and CSV (Fuzz/README.md).
 fuzz: deps
 	Fuzz/run.sh $(FUZZ_SECONDS)
@@ -76,10 +82,10 @@ crash-test: release
 	Tests/crash-test.sh $(CRASH_KILLS)
 
 format:
-	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks Fuzz
+	$(SWIFT) format --in-place --recursive Package.swift Sources Tests Benchmarks Examples Fuzz
 
 lint:
-	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests Benchmarks Examples Fuzz
 
 clean:
 	rm -rf .build .fuzz $(VENV)

@@ -31,7 +31,9 @@ let package = Package(
         .executable(name: "towers-bench", targets: ["TowersBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // `make docs`: `swift package generate-documentation` for every module's catalog.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: Implementation details
@@ -91,6 +93,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Examples (not products: `swift run -c release SiameseDigitsCNN`, …)
+        .executableTarget(
+            name: "SiameseDigitsCNN", dependencies: ["Towers"], path: "Examples/SiameseDigitsCNN",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "TripletSequences", dependencies: ["Towers"], path: "Examples/TripletSequences",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "TiedAutoencoder", dependencies: ["Towers"], path: "Examples/TiedAutoencoder",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(
             name: "TestSupport", dependencies: ["TowersCore"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
@@ -114,6 +127,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Runs the built `towers` executable (exit statuses, messages).
         .testTarget(name: "TowersCLITests", dependencies: ["TowersCLI", "Towers"], swiftSettings: swiftSettings),
+        // Runs the built examples briefly (each prints its metric).
+        .testTarget(
+            name: "ExamplesTests", dependencies: ["SiameseDigitsCNN", "TripletSequences", "TiedAutoencoder"],
+            swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

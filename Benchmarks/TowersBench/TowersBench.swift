@@ -40,6 +40,9 @@ struct TowersBench: ParsableCommand {
             for variant in eager ? [true] : [false, true] {
                 results.append(try w.run(quick: quick, eager: variant, gemmOnly: gemmOnly))
             }
+            if w.name == "digits-b64" && !eager {
+                results.append(try w.run(quick: quick, eager: false, adam: true, gemmOnly: gemmOnly))
+            }
         }
         if selected("dense") { results.append(try LayerBench.dense(quick: quick)) }
         if selected("conv2d") { results.append(try LayerBench.conv2D(quick: quick)) }

@@ -6,7 +6,7 @@ import TowersCore
 /// Workload 2: one siamese SGD step (both towers forward, contrastive loss with
 /// margin 1, backward, momentum 0.9 update), all weights shared, run as a
 /// captured step (the default) or eagerly, beside the same step's gemm calls
-/// alone.
+/// alone; `digits-b64 adam` is the captured step with Adam (learning rate 1e-3).
 struct TrainingWorkload {
     var name: String
     var layers: [Int]
@@ -29,8 +29,9 @@ struct TrainingWorkload {
         return 2 * perTower
     }
 
-    /// One row: the captured step (`eager == false`) or the eager one.
-    func run(quick: Bool, eager: Bool, gemmOnly: GemmOnlyTimes) throws -> BenchResult {
+    /// One row: the captured step (`eager == false`) or the eager one, updated by
+    /// SGD with momentum or (`adam`) by Adam.
+    func run(quick: Bool, eager: Bool, adam: Bool = false, gemmOnly: GemmOnlyTimes) throws -> BenchResult {
         let store = VariableStore(seed: 0)
         let sizes = layers
         let net = SiameseNetwork(
@@ -42,7 +43,10 @@ struct TrainingWorkload {
                 return h
             })
         _ = try net.towers.embed(.zeros([1, layers[0]]))
-        let sgd = try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
+        let sgd: any Optimizer =
+            adam
+            ? try Adam(store: store, learningRate: .constant(1e-3))
+            : try SGD(store: store, learningRate: .constant(0.05), momentum: 0.9)
         let inputs = try batches()
         var k = 0
         let step: () throws -> Void
@@ -78,7 +82,7 @@ struct TrainingWorkload {
         let fresh = Double(TensorMemory.freshAllocations - freshBefore) / 10
         let reused = Double(TensorMemory.reusedAllocations - reusedBefore) / 10
         return BenchResult(
-            name: eager ? name + " eager" : name, value: 1 / seconds, unit: "steps/s",
+            name: name + (eager ? " eager" : "") + (adam ? " adam" : ""), value: 1 / seconds, unit: "steps/s",
             details: [
                 "GFLOP/s": flopsPerStep / seconds / 1e9,
                 "gemm-only steps/s (1 core)": 1 / gemmOnly.oneCore,

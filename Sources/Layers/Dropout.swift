@@ -4,7 +4,7 @@ import Variables
 /// Zeroes a fraction `rate` of the inputs in training and scales the rest by
 /// `1 / (1 − rate)`; the identity in inference. No weights.
 ///
-/// By default the masks come from the current store's ``VariableStore/randomGenerator``,
+/// By default the masks come from the current store's `VariableStore.randomGenerator`,
 /// which every draw advances: each call, each tower and each step gets a new
 /// mask, and a run is reproducible from the store's seed (and the order of the
 /// calls). Layers made afresh on every call of a tower function draw new masks

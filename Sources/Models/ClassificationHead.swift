@@ -2,7 +2,7 @@ public import Layers
 public import TowersCore
 
 /// A linear classifier on top of a shared tower's embedding: logits
-/// `[B, classes]` from a ``Dense`` layer in the scope `classifier`.
+/// `[B, classes]` from a `Dense` layer in the scope `classifier`.
 ///
 /// ```swift
 /// let head = ClassificationHead<Float>(classes: 10)

@@ -10,10 +10,10 @@ public import Variables
 ///   such as `tower/dense/kernel/Momentum` or `…/Adam_1`) and the counters
 ///   `global_step`, `beta1_power` and `beta2_power` are listed as optimizer state
 ///   and counted apart.
-/// - **Tied uses** (a ``TiedDense`` decoder reading its encoder's kernel) are
+/// - **Tied uses** (a `TiedDense` decoder reading its encoder's kernel) are
 ///   shown in the `used by` column as `tied: <layer scope>`.
 /// - **Warnings** flag the silent failure of sharing, two ways:
-///   1. with tower labels (``SharedTowers``, or ``VariableUse/label`` set by
+///   1. with tower labels (``SharedTowers``, or `VariableUse.label` set by
 ///      hand): a trainable variable used by one tower while the model has
 ///      several (``unsharedSuspects``);
 ///   2. without labels (hand-written scopes): layers created in one entry of a
@@ -44,7 +44,7 @@ public struct SharingReport: Sendable, CustomStringConvertible {
         /// Distinct labels of the calls that got this variable, in first-use order
         /// (tied uses excluded).
         public var usedBy: [String]
-        /// The scopes of layers that use this variable tied (``TiedDense``).
+        /// The scopes of layers that use this variable tied (`TiedDense`).
         public var tiedBy: [String]
         public var kind: Kind
     }
@@ -71,7 +71,7 @@ public struct SharingReport: Sendable, CustomStringConvertible {
     }
 
     /// The optimizer counters' names, each optionally with TF's `_N` suffix.
-    static let counterNames: Set<String> = ["global_step", "beta1_power", "beta2_power"]
+    package static let counterNames: Set<String> = ["global_step", "beta1_power", "beta2_power"]
 
     static func kind(of v: any AnyVariable, in byName: [String: any AnyVariable]) -> Row.Kind {
         guard !v.trainable else { return .model }
@@ -151,7 +151,7 @@ extension String {
     }
 
     /// `dense_3` → `dense`; `dense` → `dense`.
-    var strippingNumericSuffix: String {
+    package var strippingNumericSuffix: String {
         guard let underscore = lastIndex(of: "_"), index(after: underscore) < endIndex,
             self[index(after: underscore)...].allSatisfy(\.isNumber)
         else { return self }

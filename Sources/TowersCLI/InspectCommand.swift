@@ -32,14 +32,35 @@ struct InspectCommand: ParsableCommand {
 
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a trained siamese checkpoint on the digits test set.")
+        commandName: "eval",
+        abstract: "Evaluate a trained siamese checkpoint on the test rows of the digits (or of --data).")
 
     @Argument(help: "A checkpoint written by `towers train`.") var checkpoint = "runs/siamese.safetensors"
+    @OptionGroup var dataOptions: DataOptions
 
     /// Loading refuses NaN or infinite weights (``CheckpointError``), so no "threshold nan".
     func run() throws {
-        let training = try SiameseTraining(recipe: SiameseRecipe(), data: try Digits.load())
-        let report = try Checkpoint.load(into: training.store, from: URL(fileURLWithPath: checkpoint))
+        do { try evaluate() } catch let error as UsageError { throw UsageError.exit(error, command: "eval") }
+    }
+
+    private func evaluate() throws {
+        let data = try dataOptions.load()
+        var recipe = SiameseRecipe()
+        recipe.layerSizes[0] = data.split.all.featureCount
+        let training = try SiameseTraining(recipe: recipe, data: data.split)
+        let url = URL(fileURLWithPath: checkpoint)
+        // The model's weights only: a checkpoint of any optimizer's run fits.
+        let report: LoadReport
+        do {
+            report = try Checkpoint.loadWeights(into: training.store, from: url)
+            try Checkpoint.finishLoading(training.store)
+        } catch let error as CheckpointError {
+            let layers = recipe.layerSizes.map(String.init).joined(separator: "-")
+            throw CLIWording.checkpoint(
+                error, path: checkpoint, model: "tower \(layers) for \(data.name)",
+                fix: "Evaluate a checkpoint of `towers train` with the --data, --label-column and --header it was "
+                    + "trained with.")
+        }
         print(report)
         let e = try training.evaluate()
         print(String(format: "test 1-NN accuracy: %.4f", e.oneNearestNeighborAccuracy))

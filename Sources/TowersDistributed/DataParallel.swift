@@ -112,7 +112,7 @@ public final class DataParallel: GradientSynchronizer {
     // MARK: Steps
 
     /// Averages the trainable variables' gradients over the ranks and returns the
-    /// mean of the ranks' losses (see ``GradientSynchronizer``).
+    /// mean of the ranks' losses (see `GradientSynchronizer` in Train).
     ///
     /// - Throws: ``DistributedError/nonFiniteLoss(step:ranks:losses:lastGoodCheckpoint:)``
     ///   on every rank when some rank's loss is NaN or infinite (no rank applies

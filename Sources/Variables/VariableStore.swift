@@ -47,6 +47,8 @@ public final class VariableStore: Sendable {
     /// The store's generator for operations that draw on every call (dropout):
     /// seeded from ``seed``, advanced by each draw (see `VariableStore+Random.swift`).
     public let randomGenerator: RandomGenerator
+    /// Values restored before their variables exist (`VariableStore+PendingValues.swift`).
+    let pendingValues = Locked(PendingValues())
 
     public init(seed: UInt64 = 0) {
         self.seed = seed
@@ -181,7 +183,7 @@ public final class VariableStore: Sendable {
     /// the use under `label`.
     private func resolve(_ request: GetterRequest, getter: CustomGetter?, label: String) throws -> any AnyVariable {
         let base: (GetterRequest) throws -> any AnyVariable = { r in
-            try self.getOrCreate(r, r.dtype.elementType, label: label)
+            try self.creatingWithPendingValue(r) { try self.getOrCreate(r, r.dtype.elementType, label: label) }
         }
         guard let getter else { return try base(request) }
         return try getter(request, base)

@@ -1,5 +1,5 @@
 /// An elementwise function of one tensor. Forward and backward live together in
-/// ``Kernels`` so each can be read against the other.
+/// `Kernels` so each can be read against the other.
 public enum UnaryOp: Sendable, Hashable {
     case negate, relu, tanh, sigmoid, softplus, exp, log, sqrt, square, abs
     case leakyRelu(alpha: Double)

@@ -1,4 +1,5 @@
 public import Foundation
+import Models
 import TowersCore
 public import Variables
 
@@ -8,22 +9,40 @@ public import Variables
 /// Loading is strict by default: every variable of the store must be in the file
 /// and every tensor of the file must match a variable, with equal shape and
 /// dtype; otherwise it throws a ``CheckpointError`` carrying a ``LoadReport`` and
-/// changes nothing. A prefix map restores under another scope (TF's assignment
-/// map): `["tower/": "encoder/"]` loads the file's `tower/dense/kernel` into
-/// `encoder/dense/kernel`.
+/// changes nothing. A load may come before the model is built: tensors whose
+/// variable does not exist yet wait in the store and are assigned when the model
+/// creates the variable; ``finishLoading(_:)`` then checks that every tensor
+/// found its variable. ``loadWeights(into:from:options:prefixMap:)`` loads for
+/// inference, without the optimizer's state. A prefix map restores under another
+/// scope (TF's assignment map): `["tower/": "encoder/"]` loads the file's
+/// `tower/dense/kernel` into `encoder/dense/kernel`.
 ///
 /// ```swift
 /// try Checkpoint.save(store, to: URL(fileURLWithPath: "siamese.safetensors"))
 /// let report = try Checkpoint.load(into: freshStore, from: url)
 /// ```
+///
+/// ## Topics
+///
+/// ### Saving and loading
+/// - ``save(_:to:metadata:)``
+/// - ``load(into:from:options:prefixMap:)``
+/// - ``loadWeights(into:from:options:prefixMap:)``
+/// - ``Options``
+///
+/// ### Loading before the model is built
+/// - ``pendingLoad(in:)``
+/// - ``finishLoading(_:)``
 public enum Checkpoint {
     /// What is allowed to differ when loading.
     public struct Options: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
-        /// Variables of the store absent from the file keep their values.
+        /// Variables of the store absent from the file keep their values (also those
+        /// the model creates after a load that left values waiting).
         public static let allowMissing = Options(rawValue: 1)
-        /// Tensors of the file that match no variable are ignored.
+        /// Tensors of the file that match no variable are ignored (they still wait
+        /// for their variable, but ``Checkpoint/finishLoading(_:)`` accepts leftovers).
         public static let allowUnused = Options(rawValue: 2)
         /// Everything must match.
         public static let strict: Options = []
@@ -59,31 +78,89 @@ public enum Checkpoint {
         try file.write(to: url)
     }
 
-    /// Restores the variables of `store` from `url`; see ``Options``. Nothing is
-    /// assigned unless every check passes.
+    /// Restores the variables of `store` from `url`, training state included
+    /// (optimizer slots and `global_step`, to resume training); see ``Options``.
+    ///
+    /// Variables that exist are checked and assigned now; nothing is assigned unless
+    /// every check passes. Tensors whose variable does not exist yet (the model has
+    /// not run: layers create their weights on their first call, optimizers their
+    /// slots on their first step) wait in the store and are assigned when
+    /// `getVariable` creates their variable, shape and dtype checked then
+    /// (`PendingValueError`). ``pendingLoad(in:)`` reports what still
+    /// waits; ``finishLoading(_:)`` is the strict check once the model is built.
+    ///
+    /// ```swift
+    /// let store = VariableStore()
+    /// try Checkpoint.load(into: store, from: url)      // before the model is built
+    /// let embeddings = try towers.embed(x)              // its variables get the file's values
+    /// try Checkpoint.finishLoading(store)               // every tensor used, every variable restored
+    /// ```
     ///
     /// - Throws: ``SafetensorsError`` for a file that is not valid safetensors;
-    ///   ``CheckpointError`` for names, shapes or dtypes that do not fit the store, a
-    ///   prefix map that sends two tensors to one variable, a NaN or infinity in a
-    ///   tensor, or a `global_step` that is not a whole number in 0...2⁵³.
+    ///   ``CheckpointError`` for variables of the store absent from the file (unless
+    ///   `.allowMissing`), shapes or dtypes that do not fit, a prefix map that sends
+    ///   two tensors to one variable, a NaN or infinity in a tensor, or a
+    ///   `global_step` that is not a whole number in 0...2⁵³.
     @discardableResult
     public static func load(
         into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
     ) throws -> LoadReport {
+        try load(into: store, from: url, options: options, prefixMap: prefixMap, weightsOnly: false)
+    }
+
+    /// Restores the model's weights from `url` for inference or fine-tuning, as
+    /// Keras's `load_weights` does: optimizer state is left out on both sides, so a
+    /// checkpoint written during training loads into a model without an optimizer.
+    /// The file's optimizer slots (`<variable>/Momentum`, `…/Adam`, `…/Adam_1`,
+    /// `…/RMSProp`, `…/Adagrad`) and counters (`global_step`, `beta1_power`,
+    /// `beta2_power`) are skipped (listed in ``LoadReport/skipped``), and the store's
+    /// own optimizer variables, if any, are neither required nor changed. Everything
+    /// else is as in ``load(into:from:options:prefixMap:)``, deferred values included.
+    ///
+    /// ```swift
+    /// let store = VariableStore()
+    /// let towers = SharedTowers<Float>(store: store, scope: "tower") { x in try Dense<Float>(units: 32)(x) }
+    /// try Checkpoint.loadWeights(into: store, from: URL(fileURLWithPath: "runs/siamese.safetensors"))
+    /// let embeddings = try towers.embed(x)
+    /// try Checkpoint.finishLoading(store)
+    /// ```
+    @discardableResult
+    public static func loadWeights(
+        into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
+    ) throws -> LoadReport {
+        try load(into: store, from: url, options: options, prefixMap: prefixMap, weightsOnly: true)
+    }
+
+    private static func load(
+        into store: VariableStore, from url: URL, options: Options, prefixMap: [String: String], weightsOnly: Bool
+    ) throws -> LoadReport {
         let file = try SafetensorsFile.read(from: url)
         var report = LoadReport(file: url.path)
+        let skippedTensors = weightsOnly ? OptimizerState.tensors(in: file) : []
+        let storeState = weightsOnly ? OptimizerState.variables(in: store) : []
         var assignments: [(any AnyVariable, AnyTensorData)] = []
+        var pending: [String: PendingValue] = [:]
         var matched: [String: String] = [:]  // variable → the file tensor restoring it
         for name in file.names where name != SafetensorsFile.metadataKey {
-            let target = mapped(name, prefixMap)
-            guard let v = store.variable(named: target), let data = file[name] else {
+            guard let data = file[name] else {
                 report.unused.append(name)
                 continue
             }
-            if let first = matched.updateValue(name, forKey: v.name) {
-                throw CheckpointError.prefixMapCollision(file: url.path, variable: v.name, tensors: [first, name])
+            if skippedTensors.contains(name) {
+                report.skipped.append(name)
+                continue
             }
-            try validate(data, name: name, variable: v.name, file: url.path)
+            let target = mapped(name, prefixMap)
+            if let first = matched.updateValue(name, forKey: target) {
+                throw CheckpointError.prefixMapCollision(file: url.path, variable: target, tensors: [first, name])
+            }
+            try validate(data, name: name, variable: target, file: url.path)
+            guard let v = store.variable(named: target) else {
+                pending[target] = PendingValue(
+                    shape: data.shape, dtype: data.dtype, file: url.path, tensor: name,
+                    assign: { v in try assign(data, to: v) })
+                continue
+            }
             if data.dtype != v.dtype {
                 report.dtypeMismatches.append(.init(name: target, variable: "\(v.dtype)", file: "\(data.dtype)"))
             } else if data.shape != v.shape {
@@ -93,21 +170,30 @@ public enum Checkpoint {
             }
         }
         try validateMetadata(file, path: url.path)
-        report.missing = store.allVariables.map(\.name).filter { matched[$0] == nil }
+        report.missing = store.allVariables.map(\.name).filter { matched[$0] == nil && !storeState.contains($0) }
         if !report.shapeMismatches.isEmpty || !report.dtypeMismatches.isEmpty
             || (!report.missing.isEmpty && !options.contains(.allowMissing))
-            || (!report.unused.isEmpty && !options.contains(.allowUnused))
         {
+            // Nothing waits either: the tensors without a variable are reported as unused.
+            report.unused += pending.values.map(\.tensor).sorted()
             throw CheckpointError.mismatch(report)
         }
-        for (v, data) in assignments {
-            func assign<T: TensorElement>(_: T.Type) throws {
-                if let t = v.tensor(as: T.self) { t.assign(try data.tensor(as: T.self)) }
-            }
-            try assign(v.dtype.elementType)
-        }
+        for (v, data) in assignments { try assign(data, to: v) }
         report.restored = assignments.count
+        report.pending = pending.keys.sorted()
+        if !pending.isEmpty {
+            let load = LoadRecord(file: url.path, options: options, weightsOnly: weightsOnly, report: report)
+            try store.withPendingValues { p in openDeferredLoad(&p, load, pending) }
+        }
         return report
+    }
+
+    /// Copies `data` into `v`, whose dtype and shape it has.
+    static func assign(_ data: AnyTensorData, to v: any AnyVariable) throws {
+        func assign<T: TensorElement>(_: T.Type) throws {
+            if let t = v.tensor(as: T.self) { t.assign(try data.tensor(as: T.self)) }
+        }
+        try assign(v.dtype.elementType)
     }
 
     /// The `global_step` metadata, when present: a step count equal to the tensor's.
@@ -149,70 +235,5 @@ public enum Checkpoint {
             return name
         }
         return to + name.dropFirst(from.count)
-    }
-}
-
-/// What a checkpoint load found.
-public struct LoadReport: Sendable, CustomStringConvertible, Equatable {
-    public struct Mismatch: Sendable, Equatable {
-        public var name: String
-        public var variable: String
-        public var file: String
-    }
-    public var file: String
-    /// Variables of the store with no tensor in the file.
-    public var missing: [String] = []
-    /// Tensors of the file (by their name in the file) that match no variable.
-    public var unused: [String] = []
-    public var shapeMismatches: [Mismatch] = []
-    public var dtypeMismatches: [Mismatch] = []
-    /// How many variables were assigned.
-    public var restored = 0
-
-    public var isClean: Bool {
-        missing.isEmpty && unused.isEmpty && shapeMismatches.isEmpty && dtypeMismatches.isEmpty
-    }
-
-    public var description: String {
-        var lines = ["checkpoint \(file): restored \(restored) variable(s)"]
-        if !missing.isEmpty { lines.append("missing from the file: " + missing.joined(separator: ", ")) }
-        if !unused.isEmpty { lines.append("in the file but not in the model: " + unused.joined(separator: ", ")) }
-        for m in shapeMismatches { lines.append("shape mismatch for \(m.name): model \(m.variable), file \(m.file)") }
-        for m in dtypeMismatches { lines.append("dtype mismatch for \(m.name): model \(m.variable), file \(m.file)") }
-        return lines.joined(separator: "\n")
-    }
-}
-
-/// A checkpoint that does not fit the model, or values that no checkpoint may hold.
-public enum CheckpointError: Error, CustomStringConvertible, Equatable {
-    /// Names, shapes or dtypes differ; nothing was restored.
-    case mismatch(LoadReport)
-    /// A prefix map sends two tensors of the file to one variable; nothing was restored.
-    case prefixMapCollision(file: String, variable: String, tensors: [String])
-    /// A tensor holds NaN or an infinity: nothing was restored (loading), or the
-    /// file was not written (saving).
-    case nonFiniteValue(file: String, tensor: String)
-    /// The file's `global_step` is not a whole number in 0...2⁵³; nothing was restored.
-    case invalidGlobalStep(file: String, tensor: String, value: Double)
-    /// A metadata value Towers reads (`global_step`) is malformed; nothing was restored.
-    case invalidMetadata(file: String, key: String, value: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .mismatch(let report):
-            return
-                "\(report)\nnothing was restored; pass options: [.allowMissing, .allowUnused] or a prefixMap to load a partial or renamed checkpoint"
-        case .prefixMapCollision(let file, let variable, let tensors):
-            return "checkpoint \(file): the prefix map sends both '\(tensors[0])' and '\(tensors[1])' to variable "
-                + "'\(variable)'; nothing was restored"
-        case .nonFiniteValue(let file, let tensor):
-            return "checkpoint \(file): '\(tensor)' holds NaN or an infinity; a checkpoint must hold finite values "
-                + "(nothing was read or written)"
-        case .invalidMetadata(let file, let key, let value, let reason):
-            return "checkpoint \(file): metadata \(key) \(String(reflecting: value)) \(reason); nothing was restored"
-        case .invalidGlobalStep(let file, let tensor, let value):
-            return "checkpoint \(file): '\(tensor)' is \(value), not a step count (a whole number in 0...2^53); "
-                + "nothing was restored"
-        }
     }
 }

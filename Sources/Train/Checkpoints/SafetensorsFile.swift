@@ -143,7 +143,9 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// ```swift
     /// let file = try SafetensorsFile(bytes: try original.serialized())
     /// ```
-    /// - Parameter source: The name used in error messages.
+    /// - Parameters:
+    ///   - bytes: A whole safetensors file.
+    ///   - source: The name used in error messages.
     /// - Throws: ``SafetensorsError``: file too short, header length too large,
     ///   header not a JSON object, an entry missing or malformed, an unsupported
     ///   dtype, offsets that disagree with the shape, fall outside the buffer,

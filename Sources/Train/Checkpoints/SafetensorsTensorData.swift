@@ -65,7 +65,7 @@ public struct AnyTensorData: Sendable, Equatable {
     /// ```swift
     /// let entry = AnyTensorData(shape: [2], scalars: [Float(0.5), 1.5])
     /// ```
-    /// - Throws: ``TensorError`` when the count of `scalars` does not fit `shape`.
+    /// - Throws: `TensorError` when the count of `scalars` does not fit `shape`.
     public init<T: TensorElement>(shape: [Int], scalars: [T]) throws {
         self.init(try Tensor(shape: shape, scalars: scalars))
     }
@@ -111,7 +111,7 @@ public struct AnyTensorData: Sendable, Equatable {
     }
 
     /// The entry as a `Tensor<T>`, converting between element types when the
-    /// dtypes differ (as ``Tensor/converted(to:)`` does).
+    /// dtypes differ (as `Tensor.converted(to:)` does).
     ///
     /// ```swift
     /// let asDouble: Tensor<Double> = entry.converted(to: Double.self)

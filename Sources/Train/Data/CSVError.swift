@@ -24,6 +24,8 @@ public enum CSVError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A field is a number but not a valid value for its column (reported by loaders
     /// such as ``Digits``).
     case invalidValue(file: String, line: Int, column: Int, reason: String)
+    /// A column asked for by number or header name that the table does not have.
+    case noSuchColumn(file: String, column: String, reason: String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum CSVError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "other than a line break or a quote"
         case .invalidValue(let file, let line, let column, let reason):
             return "\(file) line \(line), column \(column): \(reason)"
+        case .noSuchColumn(let file, let column, let reason):
+            return "\(file): no column \(String(reflecting: column)): \(reason)"
         }
     }
 

@@ -28,7 +28,10 @@ public struct NumericCSV: Sendable, Equatable {
     /// whatever their name) are decompressed first.
     ///
     /// - Parameters:
+    ///   - url: The file to read.
     ///   - source: The file name to use in error messages; defaults to the URL's path.
+    ///   - separator: The field separator, an ASCII character other than a line break or a quote.
+    ///   - hasHeader: Whether the first non-blank line names the columns (``header``).
     ///   - maximumDecompressedSize: The cap on a gzip file's decompressed size.
     /// - Throws: ``CSVError``.
     public init(

@@ -114,7 +114,7 @@ public struct Dataset: Sendable, Equatable {
     }
 
     /// The row indices `0..<count` in an order that depends only on `seed` and
-    /// `epoch` (a Fisher–Yates shuffle driven by ``SeededRandom``), so a run can
+    /// `epoch` (a Fisher–Yates shuffle driven by `SeededRandom`), so a run can
     /// be reproduced or resumed at any epoch.
     ///
     /// ```swift

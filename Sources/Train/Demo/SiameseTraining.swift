@@ -12,6 +12,8 @@ public struct SiameseRecipe: Sendable, Equatable {
     public var margin = 1.0
     public var learningRate = 0.05
     public var momentum = 0.9
+    /// Gradients are scaled to this global norm when theirs is larger (`nil`: no clipping).
+    public var clipNorm: Double? = nil
     public var steps = 3000
     /// Pairs per step.
     public var batchSize = 64
@@ -28,7 +30,7 @@ public struct SiameseRecipe: Sendable, Equatable {
 
     /// How training steps run.
     public enum Execution: Sendable, Equatable {
-        /// The first step is captured (``Variables/CapturedStep``) and replayed after
+        /// The first step is captured (`CapturedStep`) and replayed after
         /// that, the towers on their own cores.
         case captured
         /// Every step builds the towers again, one operation at a time.
@@ -36,8 +38,9 @@ public struct SiameseRecipe: Sendable, Equatable {
     }
 }
 
-/// A siamese network on the digits, its optimizer and its pair sampler: one
-/// ``step()`` samples a batch of pairs, runs both towers (one set of weights),
+/// A siamese network on the digits (or another data set split the same way,
+/// ``Digits/split(_:)``), its optimizer and its pair sampler: one
+/// ``step(lastGoodCheckpoint:)`` samples a batch of pairs, runs both towers (one set of weights),
 /// computes the contrastive loss, back-propagates and updates. By default the
 /// first step is captured and later steps replay it (``SiameseRecipe/Execution``).
 ///
@@ -64,7 +67,15 @@ public final class SiameseTraining {
     /// global losses.
     public var synchronizer: (any GradientSynchronizer)?
 
+    /// - Throws: ``DatasetError`` when the training or test rows cannot make pairs
+    ///   (fewer than two labels, or no label on two rows), and
+    ///   ``OptimizerError`` for a bad learning rate, momentum or clip norm.
     public init(recipe: SiameseRecipe, data: DigitsSplit, store: VariableStore? = nil) throws {
+        if recipe.layerSizes.first != data.train.featureCount {
+            throw DatasetError.featureCountMismatch(model: recipe.layerSizes.first ?? 0, data: data.train.featureCount)
+        }
+        try DatasetError.checkPairs(data.train, part: "training rows (those whose index is not divisible by 5)")
+        try DatasetError.checkPairs(data.test, part: "test rows (those whose index is divisible by 5)")
         self.recipe = recipe
         self.data = data
         let store = store ?? VariableStore(seed: recipe.seed)
@@ -80,7 +91,9 @@ public final class SiameseTraining {
             })
         // Build the variables once so the optimizer's slots exist before any load.
         _ = try network.towers.embed(Tensor<Float>.zeros([1, sizes[0]]))
-        optimizer = try SGD(store: store, learningRate: .constant(recipe.learningRate), momentum: recipe.momentum)
+        optimizer = try SGD(
+            store: store, learningRate: .constant(recipe.learningRate), momentum: recipe.momentum,
+            clipNorm: recipe.clipNorm)
         try optimizer.createSlots()
     }
 

@@ -25,8 +25,10 @@ public enum Gzip {
 
     /// The decompressed contents of gzip `data` (all members, concatenated).
     ///
-    /// - Parameter maximumSize: The most bytes the output may hold; more throws
-    ///   ``GzipError/tooLarge(limit:)`` (a 1 MB file can inflate to 1 GB).
+    /// - Parameters:
+    ///   - data: One or more gzip members.
+    ///   - maximumSize: The most bytes the output may hold; more throws
+    ///     ``GzipError/tooLarge(limit:)`` (a 1 MB file can inflate to 1 GB).
     /// - Throws: ``GzipError`` when the data is not gzip, is truncated, fails a
     ///   check, or decompresses to more than `maximumSize` bytes.
     public static func decompress(_ data: Data, maximumSize: Int = defaultMaximumSize) throws -> Data {

@@ -27,6 +27,13 @@ protocol UpdateRule {
     func update<T: TensorScalar>(
         _ w: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ slots: [UnsafeMutablePointer<T>], count: Int,
         _ c: Coefficients)
+    /// ``update(_:_:_:count:_:)``, and whether every value it wrote (`w` and the
+    /// slots) is finite, when the rule can tell at no cost; `nil` makes the engine
+    /// scan them.
+    func updateCheckingFinite<T: TensorScalar>(
+        _ w: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ slots: [UnsafeMutablePointer<T>], count: Int,
+        _ c: Coefficients
+    ) -> Bool?
     /// Runs after every variable of a step is updated.
     func finishStep()
     /// Whether ``update(_:_:_:count:_:)`` also sets the gradient to zero (in the
@@ -38,6 +45,13 @@ extension UpdateRule {
     mutating func createVariables(in store: VariableStore, dtype: DType) throws {}
     func finishStep() {}
     var zeroesGradient: Bool { false }
+    func updateCheckingFinite<T: TensorScalar>(
+        _ w: UnsafeMutablePointer<T>, _ g: UnsafeMutablePointer<T>, _ slots: [UnsafeMutablePointer<T>], count: Int,
+        _ c: Coefficients
+    ) -> Bool? {
+        update(w, g, slots, count: count, c)
+        return nil
+    }
 }
 
 /// Variables resolved for updates by one optimizer: their tensors, their slots'
@@ -203,12 +217,14 @@ final class OptimizerEngine<Rule: UpdateRule> {
         var factor = 1.0
         if let clipNorm, norm > clipNorm { factor = clipNorm / norm }
         let c = rule.coefficients(learningRate: lr)
-        apply(plan.floats, factor: factor, c)
-        apply(plan.doubles, factor: factor, c)
+        let floatsFinite = apply(plan.floats, factor: factor, c)
+        let doublesFinite = apply(plan.doubles, factor: factor, c)
         rule.finishStep()
         // An update that made a weight or a slot NaN or infinite stops training
         // (`global_step` does not advance; `Checkpoint.save` refuses such values).
-        if let bad = Self.firstNonFinite(plan.floats) ?? Self.firstNonFinite(plan.doubles) {
+        if !(floatsFinite && doublesFinite),
+            let bad = Self.firstNonFinite(plan.floats) ?? Self.firstNonFinite(plan.doubles)
+        {
             throw TrainingError.nonFiniteWeights(step: index, variable: bad, lastGoodCheckpoint: nil)
         }
         globalStep.value.storage.base[0] = Int64(index + 1)
@@ -241,14 +257,23 @@ final class OptimizerEngine<Rule: UpdateRule> {
         return sum
     }
 
-    private func apply<T: TensorScalar>(_ entries: [PlanEntry<T>], factor: Double, _ c: Rule.Coefficients) {
+    /// Updates every entry that has a gradient; returns whether every weight and
+    /// slot is finite afterwards (from the rule's own check where it has one).
+    private func apply<T: TensorScalar>(_ entries: [PlanEntry<T>], factor: Double, _ c: Rule.Coefficients) -> Bool {
+        var finite = true
+        func scan(_ e: PlanEntry<T>) -> Bool { e.value.allFinite && e.slots.allSatisfy(\.allFinite) }
         for e in entries {
-            guard let g = e.value.grad, e.value.count > 0 else { continue }
+            guard let g = e.value.grad, e.value.count > 0 else {
+                if finite { finite = scan(e) }
+                continue
+            }
             let n = e.value.count, gp = g.storage.base
             if factor != 1 { T.scal(n: n, alpha: T(factor), x: gp, incX: 1) }
-            rule.update(e.value.storage.base, gp, e.slotPointers, count: n, c)
+            let checked = rule.updateCheckingFinite(e.value.storage.base, gp, e.slotPointers, count: n, c)
+            if finite { finite = checked ?? scan(e) }
             if !rule.zeroesGradient { gp.zeroElements(count: n) }
         }
+        return finite
     }
 }
 

@@ -19,13 +19,23 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nonFiniteWeights(step: Int, variable: String, lastGoodCheckpoint: URL?)
 
     public var description: String {
+        description(advice: "Lower the learning rate or clip gradients (the optimizer's clipNorm).")
+    }
+
+    /// The message with other advice at its end, for example in a command-line
+    /// tool's terms.
+    ///
+    /// ```swift
+    /// print(error.description(advice: "Lower --learning-rate or set --clip-norm."))
+    /// ```
+    public func description(advice: String) -> String {
         switch self {
         case .nonFiniteLoss(let step, let value, let checkpoint):
             return "loss became \(value) at step \(step); training stopped before applying that update"
-                + "\(Self.kept(checkpoint)). Lower the learning rate or set clipNorm."
+                + "\(Self.kept(checkpoint)). \(advice)"
         case .nonFiniteWeights(let step, let variable, let checkpoint):
             return "weights became non-finite at step \(step) (first: \(variable)); training stopped"
-                + "\(Self.kept(checkpoint)). Lower the learning rate or set clipNorm."
+                + "\(Self.kept(checkpoint)). \(advice)"
         }
     }
 

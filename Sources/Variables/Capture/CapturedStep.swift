@@ -79,9 +79,9 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
     /// loss. Gradients accumulate into the variables' gradients, as after
     /// `loss.backward()`; an optimizer step then updates and zeroes them.
     ///
-    /// - Throws: ``CaptureError/inputShape(input:captured:given:)`` when an input's
+    /// - Throws: `CaptureError.inputShape(input:captured:given:)` when an input's
     ///   shape differs from the captured one (capture again for new shapes), and
-    ///   ``CaptureError/invalidInput(_:)`` when an input holds a value an operation
+    ///   `CaptureError.invalidInput(_:)` when an input holds a value an operation
     ///   cannot use (an embedding index or a class label out of range); nothing is
     ///   computed then.
     @discardableResult
@@ -147,7 +147,7 @@ extension VariableStore {
     /// both on new inputs of the same shapes. See ``CapturedStep``.
     ///
     /// - `parallelTowers`: towers marked by `SharedTowers` (or
-    ///   ``Capture/tower(_:_:)``) run at the same time, one per core, each with its
+    ///   `Capture.tower(_:_:)`) run at the same time, one per core, each with its
     ///   own gradient buffers for the variables they share. `false` runs them one
     ///   after another, exactly as eager execution does.
     ///
@@ -155,7 +155,7 @@ extension VariableStore {
     /// let step = try store.capture(x, y) { x, y in try meanSquaredError(model(x), y) }
     /// let loss = try step(nextX, nextY)
     /// ```
-    /// - Throws: what `body` throws; ``CaptureError`` when captures are nested or
+    /// - Throws: what `body` throws; `CaptureError` when captures are nested or
     ///   a differentiated result is not a scalar.
     public func capture<Loss: TensorScalar, each Input: TensorElement>(
         _ inputs: repeat Tensor<each Input>, parallelTowers: Bool = true,
