@@ -72,6 +72,26 @@ extension MPIRuns {
             #expect(worst.value <= Self.tolerance, "\(worst.name) differs by \(worst.value) relative")
         }
 
+        @Test("towers train --distributed --resume: 20 + 20 steps on 2 ranks equal 40 steps, byte for byte")
+        func cliResume() throws {
+            let scratch = try Scratch()
+            defer { scratch.remove() }
+            let common = ["train", "--distributed", "--batch-size", "16", "--checkpoint-every", "1000", "--seed", "5"]
+            let whole = try MPIRun.run(
+                "towers", common + ["--steps", "40", "--output-dir", scratch.file("whole").path], ranks: 2)
+            #expect(whole.status == 0, "\(whole.output)")
+            let first = try MPIRun.run(
+                "towers", common + ["--steps", "20", "--output-dir", scratch.file("split").path], ranks: 2)
+            #expect(first.status == 0, "\(first.output)")
+            let second = try MPIRun.run(
+                "towers", common + ["--steps", "40", "--resume", "--output-dir", scratch.file("split").path], ranks: 2)
+            #expect(second.status == 0, "\(second.output)")
+            #expect(second.output.components(separatedBy: "resumed ").count == 2, "rank 0 alone reads and says so")
+            let a = try Data(contentsOf: scratch.file("whole/siamese.safetensors"))
+            let b = try Data(contentsOf: scratch.file("split/siamese.safetensors"))
+            #expect(a == b)
+        }
+
         @Test("resuming: rank 0 reads the checkpoint and broadcasts it; 60 + 40 steps equal 100 steps bit for bit")
         func resume() throws {
             let scratch = try Scratch()
