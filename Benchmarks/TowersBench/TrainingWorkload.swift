@@ -174,12 +174,8 @@ private final class TowerGemms: @unchecked Sendable {
     }
 }
 
-/// OpenBLAS on one thread for a measurement, restored afterwards.
+/// OpenBLAS on one thread for a measurement (through Towers' own switch, so
+/// that its record of OpenBLAS's thread count stays true).
 enum BLASThreads {
-    static func single<R>(_ body: () -> R) -> R {
-        let configured = Int32(BLAS.threadCount)
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(configured) }
-        return body()
-    }
+    static func single<R>(_ body: () -> R) -> R { BLAS.withSingleThread(body) }
 }
