@@ -32,9 +32,16 @@ package final class TowerWorkers: @unchecked Sendable {
     private var sleepers = 0  // guarded by `mutex`
     private var threads: [pthread_t] = []
 
-    /// How many times a worker checks for the next phase before it sleeps
-    /// (a few hundred microseconds).
-    private static let spinLimit = 4_000
+    /// How long a worker spins for the next phase before it sleeps: longer than
+    /// the serial part of a training step (the loss, the update, the next batch),
+    /// so that in a training loop workers never have to be woken.
+    private static let spinNanoseconds: UInt64 = 2_000_000
+
+    private static func now() -> UInt64 {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return UInt64(t.tv_sec) &* 1_000_000_000 &+ UInt64(t.tv_nsec)
+    }
     /// More than any phase's job count.
     private static let claimStride = 1 << 16
 
@@ -137,10 +144,12 @@ package final class TowerWorkers: @unchecked Sendable {
         while true {
             var spins = 0
             var current = generation.load(ordering: .acquiring)
-            while current == seen && spins < Self.spinLimit {
+            let spinUntil = Self.now() + Self.spinNanoseconds
+            while current == seen {
                 spinPause()
                 spins += 1
                 current = generation.load(ordering: .acquiring)
+                if spins % 256 == 0 && Self.now() > spinUntil { break }
             }
             if current == seen {
                 pthread_mutex_lock(mutex)
