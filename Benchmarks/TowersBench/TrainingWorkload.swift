@@ -122,7 +122,8 @@ struct TrainingWorkload {
         var oneCore: Double
         /// Each tower's calls on its own core, at the same time.
         var twoCores: Double
-        /// The faster of the two at the thread count in use.
+        /// The fastest way at the thread count in use: those two, or (with several
+        /// threads) both towers' calls one after another, each on every thread.
         var best: Double
     }
 
@@ -141,8 +142,10 @@ struct TrainingWorkload {
         let parallel = BLASThreads.single {
             timePerCall(repetitions: reps, callsPerRepetition: calls) { workers.run(phase: 0) }
         }
-        return GemmOnlyTimes(
-            oneCore: single, twoCores: parallel, best: BLAS.threadCount > 1 ? Swift.min(single, parallel) : single)
+        guard BLAS.threadCount > 1 else { return GemmOnlyTimes(oneCore: single, twoCores: parallel, best: single) }
+        // Both towers' calls one after another, each call on every thread OpenBLAS has.
+        let threaded = timePerCall(repetitions: reps, callsPerRepetition: calls) { for t in towers { t.run() } }
+        return GemmOnlyTimes(oneCore: single, twoCores: parallel, best: Swift.min(single, parallel, threaded))
     }
 }
 

@@ -88,7 +88,16 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
         aliases = recorder.aliasRecords
         validations = recorder.validations
 
-        let plan = TowerSchedule(instructions, separateTowers: separateTowers)
+        var plan = TowerSchedule(instructions, separateTowers: separateTowers)
+        if plan.parallel && recorder.largestTowerProduct >= BLAS.smallGemmWork {
+            // OpenBLAS spreads products this large over every core itself, which
+            // beats one core per tower (and two large products at once on the cores
+            // of one machine slow each other down).
+            plan.parallel = false
+            plan.reason =
+                "the towers' matrix products are large (up to \(recorder.largestTowerProduct) multiply-adds): "
+                + "OpenBLAS runs each on every core instead"
+        }
         towersRunInParallel = plan.parallel
         serialReason = plan.reason
         var p = Program()

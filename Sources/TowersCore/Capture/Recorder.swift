@@ -45,6 +45,16 @@ package final class Recorder: @unchecked Sendable {
     /// Names operations: TF1's `unique(name scope + "/" + type)`.
     private let namer: (StaticString) -> String
 
+    /// The most multiply-adds of one BLAS product in a tower (see ``noteWork(_:)``).
+    package private(set) var largestTowerProduct = 0
+
+    /// Records the size of a matrix product run in the current tower: towers
+    /// whose products are large enough for OpenBLAS's own threads run one after
+    /// another, each product on every core.
+    package func noteWork(_ multiplyAdds: Int) {
+        if tower != nil { largestTowerProduct = max(largestTowerProduct, multiplyAdds) }
+    }
+
     /// Checks of the values a replay reads (indices in range), each returning a
     /// message for a bad value or `nil`; run before every replay.
     package private(set) var validations: [() -> String?] = []

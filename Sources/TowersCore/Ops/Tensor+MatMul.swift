@@ -31,6 +31,7 @@ extension Tensor where Scalar: TensorScalar {
             }
         }
         forward()
+        Recorder.current?.noteWork(m * n * k)
         return .result("MatMul", shape: [m, n], storage: out, inputs: [a, b], forward: forward) { c in
             // c: (m, n); dC = c.grad
             guard k > 0, m * n > 0 else { return }
