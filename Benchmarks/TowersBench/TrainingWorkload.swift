@@ -143,7 +143,9 @@ struct TrainingWorkload {
             timePerCall(repetitions: reps, callsPerRepetition: calls) { workers.run(phase: 0) }
         }
         guard BLAS.threadCount > 1 else { return GemmOnlyTimes(oneCore: single, twoCores: parallel, best: single) }
-        // Both towers' calls one after another, each call on every thread OpenBLAS has.
+        // Both towers' calls one after another, each call on every thread OpenBLAS has
+        // (these direct calls bypass Towers' per-call choice, so set the count first).
+        BLAS.threadCount = BLAS.threadCount
         let threaded = timePerCall(repetitions: reps, callsPerRepetition: calls) { for t in towers { t.run() } }
         return GemmOnlyTimes(oneCore: single, twoCores: parallel, best: Swift.min(single, parallel, threaded))
     }
