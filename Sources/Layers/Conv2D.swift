@@ -7,6 +7,8 @@ public import Variables
 /// - `kernel`: `[kh, kw, cin, filters]`, Glorot uniform with TF's convolution fans;
 /// - `bias`: `[filters]`, zeros (omitted with `useBias: false`).
 ///
+/// `kernelRegularizer`, `biasRegularizer` and `trainable` as for ``Dense``.
+///
 /// ```swift
 /// let conv = Conv2D<Float>(filters: 64, kernelSize: (3, 3), padding: .same, activation: .relu)
 /// let y = try conv(images)   // [32, 28, 28, 32] → [32, 28, 28, 64]
@@ -20,17 +22,23 @@ public final class Conv2D<Scalar: TensorScalar>: ScopedLayer {
     public let activation: Activation
     public let useBias: Bool
     public let kernelInitializer: Initializer?
+    public let kernelRegularizer: Regularizer?
+    public let biasRegularizer: Regularizer?
+    public let trainable: Bool
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
+    /// A convolution; `filters`, `kernelSize` and `strides` must be positive
+    /// (checked when it is first called).
     public init(
         filters: Int, kernelSize: (Int, Int), strides: (Int, Int) = (1, 1), padding: Padding = .valid,
         activation: Activation = .identity, useBias: Bool = true, kernelInitializer: Initializer? = nil,
+        kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil, trainable: Bool = true,
         name: String? = nil
     ) {
-        precondition(
-            filters > 0 && kernelSize.0 > 0 && kernelSize.1 > 0, "Conv2D needs positive filters and kernel size")
-        precondition(strides.0 > 0 && strides.1 > 0, "Conv2D needs positive strides, got \(strides)")
+        self.kernelRegularizer = kernelRegularizer
+        self.biasRegularizer = biasRegularizer
+        self.trainable = trainable
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -41,6 +49,11 @@ public final class Conv2D<Scalar: TensorScalar>: ScopedLayer {
         self.name = name
     }
 
+    public var configurationError: String? {
+        Self.positive("filters", filters) ?? Self.positivePair("kernelSize", kernelSize)
+            ?? Self.positivePair("strides", strides)
+    }
+
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         guard x.rank == 4 else { throw LayerError.shape("[batch, height, width, channels]", got: x.shape) }
         let g = WindowGeometry(input: x.shape, window: kernelSize, strides: strides, padding: padding)
@@ -48,10 +61,12 @@ public final class Conv2D<Scalar: TensorScalar>: ScopedLayer {
             throw LayerError.shape("at least \(kernelSize.0)×\(kernelSize.1) pixels for valid padding", got: x.shape)
         }
         let cin = x.shape[3]
-        let kernel = try weight("kernel", [kernelSize.0, kernelSize.1, cin, filters], initializer: kernelInitializer)
+        let kernel = try weight(
+            "kernel", [kernelSize.0, kernelSize.1, cin, filters], initializer: kernelInitializer,
+            regularizer: kernelRegularizer)
         // (B·OH·OW, kh·kw·cin) · (kh·kw·cin, filters) → (B·OH·OW, filters)
         var y = x.im2col(g).matmul(kernel.reshaped([-1, filters]))
-        if useBias { y = y + (try weight("bias", [filters], initializer: .zeros)) }
+        if useBias { y = y + (try weight("bias", [filters], initializer: .zeros, regularizer: biasRegularizer)) }
         return activation(y).reshaped([g.batch, g.outH, g.outW, filters])
     }
 }

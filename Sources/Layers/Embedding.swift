@@ -7,45 +7,77 @@ public import Variables
 /// default) unless an initializer is given. The gradient scatter-adds into the
 /// rows looked up.
 ///
+/// Ids come as `Tensor<Int32>` or `Tensor<Int64>` (TF's `embedding_lookup`),
+/// as `[Int]`, or as whole numbers in a tensor of the layer's own type.
 /// ``attend(_:)`` uses the same table as an output projection (logits =
 /// `x · embeddingsᵀ`), sharing the one variable: its gradient sums both uses.
 ///
 /// ```swift
 /// let embed = Embedding<Float>(vocabularySize: 1000, dimension: 64)
-/// let vectors = try embed.lookup([3, 14, 15])     // [3, 64]
-/// let logits = try embed.attend(hidden)           // [B, 64] → [B, 1000]
+/// let vectors = try embed(Tensor<Int32>([3, 14, 15]))   // [3, 64]
+/// let logits = try embed.attend(hidden)                 // [B, 64] → [B, 1000]
 /// ```
 public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
     public static var kind: String { "embedding" }
     public let vocabularySize: Int
     public let dimension: Int
     public let initializer: Initializer
+    /// Replaces the scope's regularizer for `embeddings`.
+    public let regularizer: Regularizer?
+    public let trainable: Bool
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
+    /// A table; both sizes must be positive (checked when it is first used).
     public init(
         vocabularySize: Int, dimension: Int, initializer: Initializer = .randomUniform(minValue: -0.05, maxValue: 0.05),
-        name: String? = nil
+        regularizer: Regularizer? = nil, trainable: Bool = true, name: String? = nil
     ) {
-        precondition(
-            vocabularySize > 0 && dimension > 0, "Embedding needs positive sizes, got \(vocabularySize)×\(dimension)")
         self.vocabularySize = vocabularySize
         self.dimension = dimension
         self.initializer = initializer
+        self.regularizer = regularizer
+        self.trainable = trainable
         self.name = name
     }
 
+    public var configurationError: String? {
+        Self.positive("vocabularySize", vocabularySize) ?? Self.positive("dimension", dimension)
+    }
+
     private func table() throws -> Tensor<Scalar> {
-        try weight("embeddings", [vocabularySize, dimension], initializer: initializer)
+        try weight("embeddings", [vocabularySize, dimension], initializer: initializer, regularizer: regularizer)
+    }
+
+    /// Checks that every id is in `0..<vocabularySize`.
+    private func check(_ ids: [Int]) throws {
+        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw LayerError(layer: VariableScope.current.name, "index \(bad) out of range 0..<\(vocabularySize)")
+        }
     }
 
     /// The vectors for `indices`: `[indices.count, dimension]`.
     public func lookup(_ indices: [Int]) throws -> Tensor<Scalar> {
         try inScope {
-            if let bad = indices.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-                throw LayerError(layer: VariableScope.current.name, "index \(bad) out of range 0..<\(vocabularySize)")
-            }
+            try check(indices)
             return try table().gather(rows: indices)
+        }
+    }
+
+    /// The vectors for integer ids of any shape `S` (`Tensor<Int32>` or
+    /// `Tensor<Int64>`): `S + [dimension]`.
+    ///
+    /// ```swift
+    /// let ids = try Tensor<Int64>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    /// let vectors = try embed(ids)   // [2, 3, 64]
+    /// ```
+    public func callAsFunction<Index: TensorElement & BinaryInteger>(_ ids: Tensor<Index>) throws -> Tensor<Scalar> {
+        try inScope {
+            for id in ids.scalars where id < 0 || id >= vocabularySize {
+                throw LayerError(layer: VariableScope.current.name, "index \(id) out of range 0..<\(vocabularySize)")
+            }
+            // The ids are read again when a captured step replays (checked here, for this input).
+            return try table().gather(rows: ids)
         }
     }
 
@@ -60,9 +92,7 @@ public final class Embedding<Scalar: TensorScalar>: ScopedLayer {
             }
             ids.append(id)
         }
-        if let bad = ids.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-            throw LayerError(layer: VariableScope.current.name, "index \(bad) out of range 0..<\(vocabularySize)")
-        }
+        try check(ids)
         // The indices are read again when a captured step replays (checked here, for this input).
         return try table().gather(rows: indices)
     }

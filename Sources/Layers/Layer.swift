@@ -1,5 +1,5 @@
 public import TowersCore
-import Variables
+public import Variables
 
 /// A neural-network layer: a function of a tensor whose weights are created
 /// through scoped `getVariable` calls in the current variable store.
@@ -39,34 +39,71 @@ extension Layer {
 public protocol ScopedLayer: Layer {
     /// The default scope name: the snake_case kind (`dense`, `conv2d`).
     static var kind: String { get }
-    /// The explicit scope name, or `nil` for the uniquified default.
+    /// The explicit base name of the scope (made unique like the default, rule
+    /// 33), or `nil` for the default ``kind``.
     var name: String? { get }
+    /// Whether the layer's weights are trainable (`false`: frozen). A scope's
+    /// trainable default still applies when this is `true`.
+    var trainable: Bool { get }
     /// Where this instance's weights live, per store.
     var scopeRecord: ScopeRecord { get }
+    /// Why the layer's configuration cannot work (`units must be a positive
+    /// integer, got 0`), or `nil`; checked before the first call builds anything,
+    /// and thrown as a ``LayerError``.
+    var configurationError: String? { get }
     /// The computation, run inside the layer's scope.
     func forward(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar>
 }
 
 extension ScopedLayer {
+    public var trainable: Bool { true }
+    public var configurationError: String? { nil }
+
     public func callAsFunction(_ input: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
         try inScope { try forward(input, training: training) }
     }
 
-    /// Runs `body` in this layer's scope of the current store: the first time a
-    /// new scope (named or default-named, with the enclosing scope's reuse), after
-    /// that the recorded scope re-entered with reuse.
-    public func inScope<R>(_ body: () throws -> R) throws -> R {
+    /// Applies the layer with `reuse` (TF1's `reuse=` on a layer call): the same
+    /// as calling it inside its scope with that reuse. On the first call the scope
+    /// is the layer's base name as is (not made unique), so it finds the variables
+    /// of a layer of that name built before.
+    ///
+    /// ```swift
+    /// _ = try Dense<Float>(units: 4, name: "shared")(x)
+    /// let y = try Dense<Float>(units: 4, name: "shared")(x, reuse: .reuse)   // same weights
+    /// ```
+    public func callAsFunction(
+        _ input: Tensor<Scalar>, training: Bool = false, reuse: ReuseMode
+    ) throws -> Tensor<
+        Scalar
+    > {
+        try inScope(reuse: reuse) { try forward(input, training: training) }
+    }
+
+    /// Runs `body` in this layer's scope of the current store, as TF1's layers
+    /// do: the first time a new scope (the base name made unique like a default
+    /// name, or with `reuse` the base name as is), after that the recorded scope
+    /// re-entered by object with reuse and without a new name scope (operations
+    /// go to the layer's original name scope).
+    public func inScope<R>(reuse: ReuseMode? = nil, _ body: () throws -> R) throws -> R {
         guard let store = currentVariableStore else { throw VariableError.noCurrentStore(name: name ?? Self.kind) }
         if let scope = scopeRecord.scope(in: store) {
-            return try store.variableScope(scope, reuse: scope.reuse == .autoReuse ? .autoReuse : .reuse) {
-                try body()
-            }
+            return try store.variableScopeInOriginalNameScope(
+                scope, reuse: scope.reuse == .autoReuse ? .autoReuse : .reuse
+            ) { try body() }
         }
-        return try store.variableScope(name, default: Self.kind) { scope in
+        let base = name ?? Self.kind
+        if let message = configurationError {
+            let parent = store.currentScope.name
+            throw LayerError(layer: parent.isEmpty ? base : parent + "/" + base, message)
+        }
+        let build = { (scope: VariableScope) throws -> R in
             let result = try body()
-            scopeRecord.record(scope, in: store)
+            self.scopeRecord.record(scope, in: store)
             return result
         }
+        if let reuse { return try store.variableScope(base, reuse: reuse, build) }
+        return try store.variableScope(nil, default: base, build)
     }
 
     /// The full scope name of this layer in the current store, once it has been built.
@@ -74,14 +111,27 @@ extension ScopedLayer {
         currentVariableStore.flatMap { scopeRecord.scope(in: $0)?.name }
     }
 
-    /// A weight of this layer: `getVariable(name, shape:)` in the current scope,
-    /// with the layer's element type.
+    /// A weight of this layer: what `getVariableValue(name, shape:)` returns in the
+    /// current scope (the variable's value, or what a custom getter derived from
+    /// it), with the layer's element type. `regularizer` replaces the scope's;
+    /// a frozen layer (or `trainable: false`) makes the weight non-trainable.
     func weight(
-        _ name: String, _ shape: [Int], initializer: Initializer? = nil, trainable: Bool = true
+        _ name: String, _ shape: [Int?], initializer: Initializer? = nil, regularizer: Regularizer? = nil,
+        trainable: Bool = true
     ) throws -> Tensor<Scalar> {
-        let v: Variable<Scalar> = try getVariable(
-            name, shape: shape, dtype: Scalar.self, initializer: initializer, trainable: trainable)
-        return v.value
+        try getVariableValue(
+            name, shape: shape, dtype: Scalar.self, initializer: initializer,
+            trainable: trainable && self.trainable ? nil : false, regularizer: regularizer)
+    }
+
+    /// `"\(option) must be a positive integer, got \(value)"` when `value <= 0`.
+    static func positive(_ option: String, _ value: Int) -> String? {
+        value > 0 ? nil : "\(option) must be a positive integer, got \(value)"
+    }
+
+    /// `"\(option) must be positive, got (0, 2)"` when either value is `<= 0`.
+    static func positivePair(_ option: String, _ value: (Int, Int)) -> String? {
+        value.0 > 0 && value.1 > 0 ? nil : "\(option) must be positive, got (\(value.0), \(value.1))"
     }
 }
 

@@ -14,7 +14,7 @@ public final class MaxPool2D<Scalar: TensorScalar>: ScopedLayer {
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
-    /// `strides` defaults to `poolSize`.
+    /// `strides` defaults to `poolSize`; both must be positive (checked when it is first called).
     public init(
         poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
     ) {
@@ -22,6 +22,10 @@ public final class MaxPool2D<Scalar: TensorScalar>: ScopedLayer {
         self.strides = strides ?? poolSize
         self.padding = padding
         self.name = name
+    }
+
+    public var configurationError: String? {
+        Self.positivePair("poolSize", poolSize) ?? Self.positivePair("strides", strides)
     }
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
@@ -39,7 +43,7 @@ public final class AvgPool2D<Scalar: TensorScalar>: ScopedLayer {
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
-    /// `strides` defaults to `poolSize`.
+    /// `strides` defaults to `poolSize`; both must be positive (checked when it is first called).
     public init(
         poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid, name: String? = nil
     ) {
@@ -47,6 +51,10 @@ public final class AvgPool2D<Scalar: TensorScalar>: ScopedLayer {
         self.strides = strides ?? poolSize
         self.padding = padding
         self.name = name
+    }
+
+    public var configurationError: String? {
+        Self.positivePair("poolSize", poolSize) ?? Self.positivePair("strides", strides)
     }
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {

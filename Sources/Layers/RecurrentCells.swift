@@ -47,15 +47,19 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     public static var kind: String { "lstm_cell" }
     public let units: Int
     public let forgetBias: Double
+    public let trainable: Bool
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
-    public init(units: Int, forgetBias: Double = 1, name: String? = nil) {
-        precondition(units > 0, "LSTMCell needs a positive number of units, got \(units)")
+    /// A cell; `units` must be positive (checked when it is first called).
+    public init(units: Int, forgetBias: Double = 1, trainable: Bool = true, name: String? = nil) {
         self.units = units
         self.forgetBias = forgetBias
+        self.trainable = trainable
         self.name = name
     }
+
+    public var configurationError: String? { Self.positive("units", units) }
 
     public func zeroState(batchSize: Int) throws -> LSTMState<Scalar> {
         try .zeros(batchSize: batchSize, units: units)
@@ -66,7 +70,16 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     ) throws -> (
         output: Tensor<Scalar>, state: LSTMState<Scalar>
     ) {
-        try inScope {
+        try inScope { try step(x, state: state) }
+    }
+
+    /// One step, in the cell's scope.
+    private func step(
+        _ x: Tensor<Scalar>, state: LSTMState<Scalar>
+    ) throws -> (
+        output: Tensor<Scalar>, state: LSTMState<Scalar>
+    ) {
+        do {
             guard x.rank == 2, state.hidden.shape == [x.shape[0], units], state.cell.shape == [x.shape[0], units] else {
                 throw LayerError(
                     layer: VariableScope.current.name,
@@ -85,7 +98,7 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     /// One step from a zero state (so the cell fits the ``Layer`` registry): the output `h`.
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
-        try self(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
+        try step(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
     }
 }
 
@@ -99,14 +112,18 @@ public final class LSTMCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     public static var kind: String { "gru_cell" }
     public let units: Int
+    public let trainable: Bool
     public let name: String?
     public let scopeRecord = ScopeRecord()
 
-    public init(units: Int, name: String? = nil) {
-        precondition(units > 0, "GRUCell needs a positive number of units, got \(units)")
+    /// A cell; `units` must be positive (checked when it is first called).
+    public init(units: Int, trainable: Bool = true, name: String? = nil) {
         self.units = units
+        self.trainable = trainable
         self.name = name
     }
+
+    public var configurationError: String? { Self.positive("units", units) }
 
     public func zeroState(batchSize: Int) throws -> Tensor<Scalar> { try .zeros([batchSize, units]) }
 
@@ -115,7 +132,16 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
     ) throws -> (
         output: Tensor<Scalar>, state: Tensor<Scalar>
     ) {
-        try inScope {
+        try inScope { try step(x, state: h) }
+    }
+
+    /// One step, in the cell's scope.
+    private func step(
+        _ x: Tensor<Scalar>, state h: Tensor<Scalar>
+    ) throws -> (
+        output: Tensor<Scalar>, state: Tensor<Scalar>
+    ) {
+        do {
             guard x.rank == 2, h.shape == [x.shape[0], units] else {
                 throw LayerError(
                     layer: VariableScope.current.name,
@@ -138,7 +164,7 @@ public final class GRUCell<Scalar: TensorScalar>: ScopedLayer, RecurrentCell {
 
     /// One step from a zero state: the new `h`.
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {
-        try self(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
+        try step(x, state: try zeroState(batchSize: x.shape.first ?? 0)).output
     }
 }
 

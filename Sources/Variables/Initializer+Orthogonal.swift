@@ -5,8 +5,8 @@ extension Initializer {
     /// flattened to `[∏ shape[..<last], shape[last]]`, a normal matrix is QR-factored
     /// and `Q` (signs fixed by `R`'s diagonal) is used. Needs rank ≥ 2.
     public static func orthogonal(gain: Double = 1, seed: UInt64? = nil) -> Initializer {
-        Initializer(name: "orthogonal(\(gain))", seed: seed) { shape, rng throws(InitializerFailure) in
-            guard shape.count >= 2 else { throw InitializerFailure("orthogonal needs at least 2 dimensions") }
+        Initializer(name: "orthogonal(\(gain))", seed: seed) { shape, rng, _ throws(InitializerFailure) in
+            guard shape.count >= 2 else { throw .needsTwoDimensions(shape) }
             let cols = shape[shape.count - 1], rows = shape.reduce(1, *) / Swift.max(cols, 1)
             // Work on a tall matrix (r ≥ c); transpose back at the end if needed.
             let (r, c) = rows >= cols ? (rows, cols) : (cols, rows)

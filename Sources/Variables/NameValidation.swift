@@ -16,13 +16,20 @@ enum NameValidation {
         isFirstByte(c) || c == 0x5F || c == 0x2D || c == 0x2F || c == 0x3E
     }
 
+    /// Whether `name` matches the root (`atRoot`) or the nested pattern and is
+    /// not empty.
+    static func isValid(_ name: String, atRoot: Bool) -> Bool {
+        let utf8 = name.utf8
+        guard let first = utf8.first else { return false }
+        if atRoot && !isFirstByte(first) { return false }
+        return utf8.allSatisfy(isBodyByte)
+    }
+
     /// Checks `name` as used at the root (`atRoot`) or inside a scope; empty names
     /// are an error in Towers.
     static func validate(_ name: String, atRoot: Bool) throws(VariableError) {
-        let pattern = atRoot ? rootPattern : nestedPattern
-        let utf8 = name.utf8
-        guard let first = utf8.first else { throw .invalidName(name: name, pattern: pattern) }
-        if atRoot && !isFirstByte(first) { throw .invalidName(name: name, pattern: pattern) }
-        if !utf8.allSatisfy(isBodyByte) { throw .invalidName(name: name, pattern: pattern) }
+        guard isValid(name, atRoot: atRoot) else {
+            throw .invalidName(name: name, pattern: atRoot ? rootPattern : nestedPattern)
+        }
     }
 }

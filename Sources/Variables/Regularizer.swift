@@ -1,7 +1,7 @@
 public import TowersCore
 
 /// A penalty on a variable's value, added to the store's regularization losses
-/// when the variable is created.
+/// once, when the variable is created (reusing it adds nothing).
 ///
 /// ```swift
 /// try store.variableScope("tower", regularizer: .l2(1e-4)) { ... }
@@ -12,11 +12,31 @@ public struct Regularizer: Sendable, CustomStringConvertible {
     public let name: String
     private let function: any RegularizerFunction
 
+    /// Whether this is ``noRegularizer``.
+    let isNone: Bool
+
     /// A regularizer from any ``RegularizerFunction``.
     public init(name: String, _ function: any RegularizerFunction) {
         self.name = name
         self.function = function
+        isNone = false
     }
+
+    private init(none: ()) {
+        name = "noRegularizer"
+        function = L1L2(l1: 0, l2: 0)
+        isNone = true
+    }
+
+    /// No regularization (TF's `tf.no_regularizer`): given to a call or a scope,
+    /// it turns off the regularizer the scope would otherwise apply.
+    ///
+    /// ```swift
+    /// try store.variableScope("net", regularizer: .l2(1e-4)) {
+    ///     let bias: Variable<Float> = try getVariable("bias", shape: [8], regularizer: .noRegularizer)
+    /// }
+    /// ```
+    public static let noRegularizer = Regularizer(none: ())
 
     /// The penalty for `value` (differentiable, a scalar tensor).
     public func callAsFunction<T: TensorScalar>(_ value: Tensor<T>) -> Tensor<T> { function.penalty(value) }
@@ -56,6 +76,10 @@ struct L1L2: RegularizerFunction {
 public struct RegularizationTerm: Sendable {
     public let variable: any AnyVariable
     public let regularizer: Regularizer
+
+    /// The loss's name, as TF names it: the variable's key (its name for a
+    /// variable without one) + `/Regularizer` (`dense/kernel/Regularizer`).
+    public var name: String { (variable.key ?? variable.name) + "/Regularizer" }
 
     /// The penalty now, for a variable of element type `T` (`nil` otherwise).
     public func loss<T: TensorScalar>(_ type: T.Type) -> Tensor<T>? {

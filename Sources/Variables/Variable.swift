@@ -2,26 +2,25 @@ public import TowersCore
 
 /// What every variable offers without knowing its element type: enough for
 /// collections, checkpoints and reports.
-public protocol AnyVariable: AnyObject, Sendable, CustomStringConvertible {
+public protocol AnyVariable: GetterResult, CustomStringConvertible {
     /// The unique name in its store (`tower/dense/kernel`, `firstvar_2`).
     var name: String { get }
     /// The `getVariable` key, or `nil` for a variable made by `variable(_:name:)`.
     var key: String? { get }
-    var shape: [Int] { get }
-    var dtype: DType { get }
-    /// Whether optimizers update it (and gradients flow to it).
+    /// Whether optimizers update it (and gradients flow to it, for `Float` and
+    /// `Double` variables).
     var trainable: Bool { get }
     /// The number of elements.
     var parameterCount: Int { get }
-    /// The value as a tensor of `T`, or `nil` when the element type differs.
-    func tensor<T: TensorElement>(as type: T.Type) -> Tensor<T>?
 }
 
-/// A named, persistent tensor: a model's weight or an optimizer's slot.
+/// A named, persistent tensor: a model's weight, an optimizer's slot, a counter.
 ///
 /// A variable is one object however many times it is fetched: every tower that
 /// uses it reads the same ``value`` tensor, and the gradients of all those uses
-/// add up in `value.grad`.
+/// add up in `value.grad`. Any `TensorElement` works; only `Float` and `Double`
+/// variables take gradients (`Int32`, `Int64` and `Bool` ones hold ids, steps and
+/// masks; `Float16` and `BFloat16` ones store weights compactly).
 ///
 /// ```swift
 /// let w: Variable<Float> = try getVariable("kernel", shape: [64, 128])

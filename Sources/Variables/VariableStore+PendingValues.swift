@@ -81,7 +81,8 @@ extension VariableStore {
         // so the value is in place when another task gets the variable.
         return try pendingValues.withLock { p in
             guard variable(forKey: request.key) == nil else { return try create() }
-            if let value = p.values[request.key], let shape = request.shape,
+            if let value = p.values[request.key], let requested = request.shape,
+                case let shape = requested.compactMap({ $0 }), shape.count == requested.count,
                 shape != value.shape || request.dtype != value.dtype
             {
                 throw PendingValueError.mismatch(

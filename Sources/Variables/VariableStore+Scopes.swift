@@ -13,6 +13,12 @@ extension VariableStore {
     ///   scope can turn reuse on but never off.
     /// - The other defaults are inherited from the parent and replaced by the
     ///   arguments given. A `customGetter` wraps the parent's getter chain.
+    /// - Each entry also opens a name scope, unique under the current name scope
+    ///   (`tower`, then `tower_1`, …, rule 23), which prefixes ``variable(_:name:trainable:collections:)-(Tensor<T>,_,_,_)``
+    ///   names; `auxiliaryNameScope: false` stays in the current name scope.
+    ///
+    /// The body receives the new scope object, which is the current scope while
+    /// it runs (rule 27).
     ///
     /// ```swift
     /// try store.variableScope("encoder", initializer: .heNormal()) { scope in
@@ -23,27 +29,31 @@ extension VariableStore {
     public func variableScope<R>(
         _ name: String?, default defaultName: String? = nil, reuse: ReuseMode? = nil,
         initializer: Initializer? = nil, regularizer: Regularizer? = nil, dtype: DType? = nil,
-        trainable: Bool? = nil, customGetter: CustomGetter? = nil, _ body: (VariableScope) throws -> R
+        trainable: Bool? = nil, customGetter: CustomGetter? = nil, auxiliaryNameScope: Bool = true,
+        _ body: (VariableScope) throws -> R
     ) throws -> R {
-        let parentEntry = currentEntry()
-        let parent = parentEntry.scope
+        let (parent, parentNameScope) = currentContext()
         let local: String
         if let name {
             try NameValidation.validate(name, atRoot: parent.name.isEmpty)
             local = name
         } else {
-            let d = defaultName ?? ""
-            try NameValidation.validate(d, atRoot: parent.name.isEmpty)
-            if reuse != nil { throw VariableError.reuseWithoutName(defaultName: d) }
-            local = parentEntry.uniqueChildName(d)
+            guard let defaultName else { throw VariableError.defaultNameRequired }
+            try NameValidation.validate(defaultName, atRoot: parent.name.isEmpty)
+            if reuse != nil { throw VariableError.reuseWithoutName(defaultName: defaultName) }
+            local = parent.uniqueChildName(defaultName)
         }
-        var scope = parent
-        scope = VariableScope(
-            name: parent.qualify(local), reuse: reuse ?? parent.reuse,
-            initializer: initializer ?? parent.initializer, regularizer: regularizer ?? parent.regularizer,
-            dtype: dtype ?? parent.dtype, trainable: trainable ?? parent.trainable,
-            customGetter: Self.chain(customGetter, outer: parent.customGetter))
-        return try enter(scope, from: parentEntry, body)
+        let inherited = parent.settings
+        let settings = inherited.replacing(
+            reuse: reuse, initializer: initializer, regularizer: regularizer, dtype: dtype, trainable: trainable,
+            customGetter: customGetter.map { Self.chain($0, outer: inherited.customGetter)! })
+        let fullName = parent.qualify(local)
+        let nameScope =
+            auxiliaryNameScope ? openNameScope(name ?? defaultName!, under: parentNameScope) : parentNameScope
+        defer { if auxiliaryNameScope { closeNameScope(nameScope) } }
+        parent.open(fullName)
+        let scope = VariableScope(name: fullName, originalPath: nameScope, settings: settings, store: self)
+        return try run(in: scope, nameScope: nameScope) { try body(scope) }
     }
 
     /// A variable scope without a body parameter.
@@ -51,18 +61,24 @@ extension VariableStore {
     public func variableScope<R>(
         _ name: String?, default defaultName: String? = nil, reuse: ReuseMode? = nil,
         initializer: Initializer? = nil, regularizer: Regularizer? = nil, dtype: DType? = nil,
-        trainable: Bool? = nil, customGetter: CustomGetter? = nil, _ body: () throws -> R
+        trainable: Bool? = nil, customGetter: CustomGetter? = nil, auxiliaryNameScope: Bool = true,
+        _ body: () throws -> R
     ) throws -> R {
         try variableScope(
             name, default: defaultName, reuse: reuse, initializer: initializer, regularizer: regularizer, dtype: dtype,
-            trainable: trainable, customGetter: customGetter
+            trainable: trainable, customGetter: customGetter, auxiliaryNameScope: auxiliaryNameScope
         ) { (_: VariableScope) in try body() }
     }
 
-    /// Re-enters a scope by its object: the prefix is the object's full name
-    /// wherever it is entered; reuse is the argument if given, else the object's
-    /// own (the enclosing scope's is ignored); defaults come from the object,
-    /// replaced by the arguments given.
+    /// Re-enters a scope by its object (rule 5): the prefix is the object's full
+    /// name wherever it is entered; reuse is the argument if given, else the
+    /// object's own (the enclosing scope's is ignored); defaults come from the
+    /// object (as it is now, changes made through it included), replaced by the
+    /// arguments given. The body receives a *new* scope object with those
+    /// settings. The name scope opened is the last component of the object's name,
+    /// made unique under the current name scope (`tower` entered inside
+    /// `other` opens `other/tower`); none for the root or with
+    /// `auxiliaryNameScope: false`.
     ///
     /// ```swift
     /// let towerScope = try store.variableScope("tower") { $0 }
@@ -74,13 +90,16 @@ extension VariableStore {
     public func variableScope<R>(
         _ scope: VariableScope, reuse: ReuseMode? = nil, initializer: Initializer? = nil,
         regularizer: Regularizer? = nil, dtype: DType? = nil, trainable: Bool? = nil,
-        customGetter: CustomGetter? = nil, _ body: (VariableScope) throws -> R
+        customGetter: CustomGetter? = nil, auxiliaryNameScope: Bool = true, _ body: (VariableScope) throws -> R
     ) throws -> R {
-        let entered = VariableScope(
-            name: scope.name, reuse: reuse ?? scope.reuse, initializer: initializer ?? scope.initializer,
-            regularizer: regularizer ?? scope.regularizer, dtype: dtype ?? scope.dtype,
-            trainable: trainable ?? scope.trainable, customGetter: Self.chain(customGetter, outer: scope.customGetter))
-        return try enter(entered, from: currentEntry(), body)
+        let (current, currentNameScope) = currentContext()
+        let last = scope.name.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+        let opens = auxiliaryNameScope && !last.isEmpty
+        let nameScope = opens ? openNameScope(last, under: currentNameScope) : currentNameScope
+        defer { if opens { closeNameScope(nameScope) } }
+        return try enter(
+            scope, reuse: reuse, initializer: initializer, regularizer: regularizer, dtype: dtype, trainable: trainable,
+            customGetter: customGetter, from: current, nameScope: nameScope, body)
     }
 
     /// Re-enters a scope by its object, without a body parameter.
@@ -88,17 +107,61 @@ extension VariableStore {
     public func variableScope<R>(
         _ scope: VariableScope, reuse: ReuseMode? = nil, initializer: Initializer? = nil,
         regularizer: Regularizer? = nil, dtype: DType? = nil, trainable: Bool? = nil,
-        customGetter: CustomGetter? = nil, _ body: () throws -> R
+        customGetter: CustomGetter? = nil, auxiliaryNameScope: Bool = true, _ body: () throws -> R
     ) throws -> R {
         try variableScope(
             scope, reuse: reuse, initializer: initializer, regularizer: regularizer, dtype: dtype, trainable: trainable,
-            customGetter: customGetter
+            customGetter: customGetter, auxiliaryNameScope: auxiliaryNameScope
         ) { (_: VariableScope) in try body() }
+    }
+
+    /// Re-enters a scope by its object inside its original name scope, as TF1's
+    /// layers do on every call after the first: the variable scope by object
+    /// without an auxiliary name scope, and the operations in the name scope of
+    /// the layer's first call.
+    package func variableScopeInOriginalNameScope<R>(
+        _ scope: VariableScope, reuse: ReuseMode?, _ body: () throws -> R
+    ) throws -> R {
+        try enter(
+            scope, reuse: reuse, initializer: nil, regularizer: nil, dtype: nil, trainable: nil, customGetter: nil,
+            from: currentContext().scope, nameScope: scope.originalPath
+        ) { _ in try body() }
+    }
+
+    private func enter<R>(
+        _ scope: VariableScope, reuse: ReuseMode?, initializer: Initializer?, regularizer: Regularizer?,
+        dtype: DType?, trainable: Bool?, customGetter: CustomGetter?, from current: VariableScope, nameScope: NamePath,
+        _ body: (VariableScope) throws -> R
+    ) throws -> R {
+        let captured = scope.settings
+        let settings = captured.replacing(
+            reuse: reuse == captured.reuse ? nil : reuse, initializer: initializer, regularizer: regularizer,
+            dtype: dtype, trainable: trainable,
+            customGetter: customGetter.map { Self.chain($0, outer: captured.customGetter)! })
+        current.open(scope.name)
+        let entered = VariableScope(name: scope.name, originalPath: scope.originalPath, settings: settings, store: self)
+        return try run(in: entered, nameScope: nameScope) { try body(entered) }
+    }
+
+    /// A scope object named by `default` (made unique like a default name) in the
+    /// current scope, made without entering it and without a name scope (what
+    /// TF's `make_template(create_scope_now_=True)` captures).
+    func makeScope(default defaultName: String, customGetter: CustomGetter?) throws -> VariableScope {
+        let parent = currentContext().scope
+        try NameValidation.validate(defaultName, atRoot: parent.name.isEmpty)
+        let local = parent.uniqueChildName(defaultName)
+        parent.open(parent.qualify(local))
+        let inherited = parent.settings
+        let settings = inherited.replacing(
+            customGetter: customGetter.map { Self.chain($0, outer: inherited.customGetter)! })
+        let path = state.withLock { $0.names.path(parsing: local) }
+        return VariableScope(
+            name: parent.qualify(local), originalNameScope: local, path: path, settings: settings, store: self)
     }
 
     /// Makes this store the current task's store for `body`, at its current scope
     /// (its root unless the task is inside one of its scopes further out)
-    /// (TF's `graph.as_default()`): free functions such as ``getVariable(_:shape:dtype:initializer:initialValue:trainable:regularizer:customGetter:)``
+    /// (TF's `graph.as_default()`): free functions such as ``getVariable(_:shape:dtype:initializer:initialValue:trainable:regularizer:collections:customGetter:)``
     /// and layers then use it.
     ///
     /// ```swift
@@ -107,24 +170,20 @@ extension VariableStore {
     public func asDefault<R>(_ body: () throws -> R) rethrows -> R {
         let current = ScopeContext.current
         if current?.store === self { return try body() }
-        // At this store's current scope: its root, or the scope it is in further out.
-        let context = ScopeContext(store: self, entry: currentEntry(), outer: current)
+        let (scope, nameScope) = currentContext()
+        let context = ScopeContext(store: self, scope: scope, nameScope: nameScope, outer: current)
         return try ScopeContext.$current.withValue(context) { try body() }
     }
 
-    /// Turns reuse on for the rest of the current scope's body (TF's
-    /// `scope.reuse_variables()`); scopes opened after it inherit it.
-    public func reuseVariables() { currentEntry().turnOnReuse() }
+    /// Turns reuse on for the current scope object (TF's
+    /// `tf.get_variable_scope().reuse_variables()`): the rest of its body and the
+    /// scopes opened in it afterwards reuse; at the root, the whole store.
+    public func reuseVariables() { currentContext().scope.reuseVariables() }
 
-    private func enter<R>(
-        _ scope: VariableScope, from parent: ScopeEntry, _ body: (VariableScope) throws -> R
-    )
-        throws -> R
-    {
-        parent.open(scope.name)
-        let entry = ScopeEntry(scope: scope)
-        let context = ScopeContext(store: self, entry: entry, outer: ScopeContext.current)
-        return try ScopeContext.$current.withValue(context) { try body(scope) }
+    /// Runs `body` with `scope` and `nameScope` current in this store.
+    func run<R>(in scope: VariableScope, nameScope: NamePath, _ body: () throws -> R) rethrows -> R {
+        let context = ScopeContext(store: self, scope: scope, nameScope: nameScope, outer: ScopeContext.current)
+        return try ScopeContext.$current.withValue(context) { try body() }
     }
 
     /// `inner` wrapping `outer`: the inner getter runs first and its `next` calls

@@ -270,9 +270,9 @@ let registry: [LayerCase] = [
         invalidInputs: [InvalidInput(shape: [], values: [1], mentions: ["[]"])]),
     LayerCase(id: "dropout", inputShape: [3, 6], kind: .dropout, hasWeights: false, firstScope: "dropout"),
     LayerCase(
-        id: "layer_norm", inputShape: [3, 5], kind: .layerNorm, firstScope: "layer_norm",
+        id: "layer_norm", inputShape: [3, 5], kind: .layerNorm, firstScope: "LayerNorm",
         invalidInputs: [InvalidInput(shape: [5], mentions: ["[5]"])],
-        resizedInputShape: [3, 6], resizedMismatch: ("layer_norm/gamma", [6], [5])),
+        resizedInputShape: [3, 6], resizedMismatch: ("LayerNorm/beta", [6], [5])),
     LayerCase(
         id: "batch_norm_training", inputShape: [3, 2, 4], kind: .batchNorm(training: true),
         firstScope: "batch_normalization",

@@ -26,7 +26,7 @@ struct NormalizationTests {
         let norm = LayerNorm<Double>(epsilon: 1e-5)
         let x: Tensor<Double> = Fixture.normal([2, 3, 4], mean: 1, standardDeviation: 2, seed: 1)
         _ = try store.asDefault { try norm(x) }
-        let gamma = try Self.variable(store, "layer_norm/gamma"), beta = try Self.variable(store, "layer_norm/beta")
+        let gamma = try Self.variable(store, "LayerNorm/gamma"), beta = try Self.variable(store, "LayerNorm/beta")
         #expect(gamma.value.scalars == [1, 1, 1, 1] && beta.value.scalars == [0, 0, 0, 0])
         gamma.value.assign(Fixture.normal([4], seed: 2))
         beta.value.assign(Fixture.normal([4], seed: 3))

@@ -39,7 +39,7 @@ struct SharingTests {
         if naming == .explicit {
             // Explicit names replace the defaults.
             let defaults = [
-                "dense", "conv2d", "lstm_cell", "gru_cell", "embedding", "layer_norm", "batch_normalization",
+                "dense", "conv2d", "lstm_cell", "gru_cell", "embedding", "LayerNorm", "batch_normalization",
             ]
             #expect(!created.contains { v in defaults.contains { v.name.contains("/\($0)/") } })
         }
@@ -131,13 +131,17 @@ struct SharingTests {
             store.allVariables.map(\.name) == [
                 "tower/dense/kernel", "tower/dense/bias", "tower/dense_1/kernel", "tower/dense_1/bias",
             ])
-        // Explicitly named layers are not renamed, so under .autoReuse they share even in one entry.
+        // Rule 33: an explicit name is a base name made unique like a default one, so two
+        // layer objects named `fc` in one entry build fc and fc_1, as TF1's tf.layers do.
         let named = VariableStore()
         try inTower(named) {
             _ = try c.apply(x, names: .explicit)
             _ = try c.apply(x, names: .explicit)
         }
-        #expect(named.allVariables.map(\.name) == ["tower/fc/kernel", "tower/fc/bias"])
+        #expect(
+            named.allVariables.map(\.name) == [
+                "tower/fc/kernel", "tower/fc/bias", "tower/fc_1/kernel", "tower/fc_1/bias",
+            ])
     }
 
     @Test("without reuse, a second tower is an error naming the variable")

@@ -51,7 +51,7 @@ final class VariableRecorder: Sendable {
     var getter: CustomGetter {
         { [self] request, next in
             let v = try next(request)
-            seen.withLock { $0.append(v) }
+            if let variable = v.variable { seen.withLock { $0.append(variable) } }
             return v
         }
     }

@@ -73,8 +73,9 @@ struct ArticleSnippetTests {
             )
         }
         if article == "SharingVariables.md" {
-            // The seven programs, default names, the trap and its fix, entry by object.
-            #expect(snippets.count == 13)
+            // The seven programs, default names, the trap and its fix, entry by object,
+            // scope objects, name scopes and templates.
+            #expect(snippets.count == 16)
         }
     }
 
@@ -86,7 +87,12 @@ struct ArticleSnippetTests {
             "Variable test1/firstvar does not exist, or was not created with getVariable(). Did you mean to set reuse=AUTO_REUSE in VarScope?",
             "Trying to share variable KEY, but specified shape [3, 2] and found shape [2, 3].",
             "Trying to share variable KEY, but specified dtype Float64 and found dtype Float32.",
-            "reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.",
+            "reuse=True cannot be used without a name_or_scope",
+            "Variable KEY did not get an initializer, so its `shape` argument must be specified.",
+            "Dimension -1 must be >= 0",
+            "Expected int32, but got 0.5 of type 'float'.",
+            "If default_name is None then name_or_scope is required",
+            "Trainable variable created when calling a template after the first time, perhaps you used variable() when you meant getVariable(): [<Variable 'scale_1/v' shape=[] dtype=Float32>]",
         ] {
             #expect(text.contains(message), "missing: \(message)")
         }

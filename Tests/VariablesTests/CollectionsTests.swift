@@ -2,8 +2,8 @@ import Testing
 import TowersCore
 import Variables
 
-/// Rule 16 of SEMANTICS.md: the global, trainable and regularization-loss
-/// collections.
+/// Rules 16, 29 and 30 of SEMANTICS.md: the global, local, trainable and named
+/// collections, and lists filtered by scope.
 @Suite("Collections")
 struct CollectionsTests {
     @Test("rule 16: every variable joins the global collection in creation order")
@@ -111,5 +111,93 @@ struct CollectionsTests {
         #expect(store.regularizationLoss(Float.self)?.scalar == 7)
         #expect(store.regularizationLosses.first?.regularizer.name == "sum")
         #expect(sumRegularizer(Tensor<Double>([1, 1])).scalar == 2)
+    }
+
+    // MARK: Rule 29: collections
+
+    @Test("rule 29: getLocalVariable makes a local, non-trainable variable, outside the global collection")
+    func localVariables() throws {
+        let store = VariableStore()
+        let l: Variable<Float> = try store.getLocalVariable("l", shape: [2])
+        let _: Variable<Float> = try store.getVariable("g", shape: [2])
+        #expect(l.name == "l")
+        #expect(!l.trainable)
+        #expect(store.localVariables.map(\.name) == ["l"])
+        #expect(store.globalVariables.map(\.name) == ["g"])
+        #expect(store.trainableVariables.map(\.name) == ["g"])
+        #expect(names(store) == ["l", "g"])
+        // Reused like any other getVariable key.
+        let again: Variable<Float> = try store.variableScope(store.rootScope, reuse: .reuse) {
+            try store.getLocalVariable("l", shape: [2])
+        }
+        #expect(again === l)
+        // Its extra collections are added to the local one.
+        let both: Variable<Float> = try store.getLocalVariable("m", shape: [1], collections: ["metrics"])
+        #expect(store.collection(named: "metrics").map(\.name) == ["m"])
+        #expect(store.localVariables.contains { $0 === both })
+        // The free function.
+        let free: Variable<Int64> = try store.asDefault { try getLocalVariable("seen", shape: []) }
+        #expect(free.value.scalar == 0)
+        #expect(store.localVariables.map(\.name) == ["l", "m", "seen"])
+    }
+
+    @Test("rule 29: collections replaces the default [global]; trainable still adds the trainable list")
+    func namedCollections() throws {
+        let store = VariableStore()
+        let c: Variable<Float> = try store.getVariable("c", shape: [1], collections: ["mine"])
+        let c2: Variable<Float> = try store.getVariable("c2", shape: [1], trainable: false, collections: ["mine"])
+        let both: Variable<Float> = try store.getVariable("both", shape: [1], collections: [.global, "mine"])
+        #expect(store.collection(named: "mine").map(\.name) == ["c", "c2", "both"])
+        #expect(store.globalVariables.map(\.name) == ["both"])
+        #expect(store.trainableVariables.map(\.name) == ["c", "both"])
+        #expect(!c2.trainable && c.trainable && both.trainable)
+        // variable() takes collections too.
+        let v = try store.variable(Float(1), name: "vv", collections: ["x"])
+        #expect(store.collection(named: "x").map(\.name) == ["vv"])
+        #expect(!store.globalVariables.contains { $0 === v })
+        #expect(store.trainableVariables.contains { $0 === v })
+        // Adding an existing variable, once.
+        store.addToCollection(c, named: "x")
+        store.addToCollection(c, named: "x")
+        #expect(store.collection(named: "x").map(\.name) == ["vv", "c"])
+        #expect(CollectionKey.global.rawValue == "variables")
+        #expect(CollectionKey.local.description == "local_variables")
+        #expect(CollectionKey.trainable == "trainable_variables")
+    }
+
+    @Test("rule 29: integer variables are trainable by default, as in TF, but take no gradient")
+    func integerVariablesTrainable() throws {
+        let store = VariableStore()
+        let i: Variable<Int32> = try store.getVariable("i", shape: [2])
+        #expect(i.trainable)
+        #expect(store.trainableVariables.contains { $0 === i })
+        #expect(!i.value.requiresGrad)
+    }
+
+    // MARK: Rule 30: lists filtered by scope
+
+    @Test("rule 30: a filter keeps names that start with it as plain text; a scope's own lists add /")
+    func filteredLists() throws {
+        let store = VariableStore()
+        let tower = try store.variableScope("tower") { (s: VariableScope) in
+            let _: Variable<Float> = try getVariable("a", shape: [1])
+            return s
+        }
+        try store.variableScope("tower_1") { let _: Variable<Float> = try getVariable("e", shape: [1]) }
+        let _: Variable<Float> = try store.getLocalVariable("tower/local", shape: [1])
+        #expect(store.trainableVariables(scope: "tower").map(\.name) == ["tower/a", "tower_1/e"])
+        #expect(store.trainableVariables(scope: "tower/").map(\.name) == ["tower/a"])
+        #expect(store.globalVariables(scope: "tower").map(\.name) == ["tower/a", "tower_1/e"])
+        #expect(store.localVariables(scope: "tower").map(\.name) == ["tower/local"])
+        #expect(store.trainableVariables(scope: nil).count == 2)
+        #expect(store.trainableVariables(scope: "").count == 2)
+        // Plain text, not a regular expression (TF's re.match would take "tow.r").
+        #expect(store.globalVariables(scope: "tow.r").isEmpty)
+        #expect(tower.trainableVariables.map(\.name) == ["tower/a"])
+        #expect(tower.globalVariables.map(\.name) == ["tower/a"])
+        #expect(tower.localVariables.map(\.name) == ["tower/local"])
+        #expect(tower.collection(named: .global).map(\.name) == ["tower/a"])
+        #expect(store.rootScope.trainableVariables.count == 2)
+        #expect(VariableScope.root.trainableVariables.isEmpty)
     }
 }

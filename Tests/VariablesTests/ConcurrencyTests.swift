@@ -196,6 +196,32 @@ struct ConcurrencyTests {
             }.count == 7)
         #expect(names(store) == ["k"])
     }
+
+    @Test("rule 21: tasks entering name scopes at once get distinct names from the one table, each its own current one")
+    func concurrentNameScopes() async throws {
+        let store = VariableStore()
+        let names = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try (0..<50).map { _ in
+                        try store.variableScope("tower") { () throws -> String in
+                            let mine = store.currentNameScope
+                            spin()
+                            #expect(store.currentNameScope == mine)
+                            return try store.nameScope("inner") { store.currentNameScope }
+                        }
+                    }
+                }
+            }
+            var all: [String] = []
+            for try await n in group { all += n }
+            return all
+        }
+        #expect(names.count == 400)
+        #expect(Set(names).count == 400)
+        let expected = Set((0..<400).map { $0 == 0 ? "tower/inner" : "tower_\($0)/inner" })
+        #expect(Set(names) == expected)
+    }
 }
 
 /// A little work between two reads of the current scope, so other tasks run.

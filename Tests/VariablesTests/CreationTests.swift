@@ -8,22 +8,22 @@ import Variables
 struct CreationTests {
     // MARK: Rule 12: a failed call changes nothing
 
-    @Test("rule 12: a failed creation leaves no variable, no collection entry, and the name free")
+    @Test("rule 12: a failed call before creation leaves no variable, no collection entry, and the name free")
     func failedCreationChangesNothing() throws {
         let store = VariableStore()
         try store.variableScope("s", regularizer: .l2(1)) {
-            // No shape.
-            expectError(
-                "Shape of a new variable (s/w) must be fully defined, but instead was nil. Give a shape or an initial value."
-            ) {
+            // No shape and no initializer.
+            expectError("Variable s/w did not get an initializer, so its `shape` argument must be specified.") {
                 _ = try store.getVariable("w")
             }
-            // An initializer that cannot fill the shape.
-            expectError("Variable s/w: initializer values(3) cannot fill shape [2]: 3 values for 2 elements.") {
-                _ = try store.getVariable("w", shape: [2], initializer: .values([1, 2, 3]))
+            // A negative dimension.
+            expectError("Dimension -1 must be >= 0\nVariable s/w: shape [-1, 2].") {
+                _ = try store.getVariable("w", shape: [-1, 2])
             }
             // Shape and initial value together.
-            expectError("Variable s/w: an initial value fixes the shape; do not specify shape as well.") {
+            expectError(
+                "If initializer is a constant, do not specify shape.\nVariable s/w: its initial value fixes the shape."
+            ) {
                 _ = try store.getVariable("w", shape: [2], initialValue: Tensor<Float>([1, 2]))
             }
             // Reuse of a missing key.
@@ -37,12 +37,30 @@ struct CreationTests {
         }
         #expect(store.allVariables.isEmpty)
         #expect(store.trainableVariables.isEmpty)
+        #expect(store.globalVariables.isEmpty)
         #expect(store.regularizationLosses.isEmpty)
         #expect(store.variable(forKey: "s/w") == nil)
         // The name was not consumed: the successful creation gets the plain name.
         let w: Variable<Float> = try store.variableScope("s", regularizer: .l2(1)) { try getVariable("w", shape: [2]) }
         #expect(w.name == "s/w")
         #expect(store.regularizationLosses.count == 1)
+    }
+
+    @Test("rule 12: a failure inside creation consumes the name, as in TF1: the next one is n_1 under key n")
+    func failureInsideCreationConsumesName() throws {
+        let store = VariableStore()
+        // An initializer that makes too many values fails after the name was chosen.
+        expectError("3 values for 2 elements\nVariable s/w: initializer values(3), shape [2].") {
+            try store.variableScope("s") {
+                _ = try store.getVariable("w", shape: [2], initializer: .values([1, 2, 3]))
+            }
+        }
+        #expect(store.allVariables.isEmpty)
+        #expect(store.variable(forKey: "s/w") == nil)
+        let w: Variable<Float> = try store.variableScope("s") { try getVariable("w", shape: [2]) }
+        #expect(w.key == "s/w")
+        #expect(w.name == "s/w_1")
+        #expect(store.variable(forKey: "s/w") === w)
     }
 
     @Test("rule 12: a refused duplicate does not consume a name")
@@ -61,21 +79,22 @@ struct CreationTests {
         #expect(store.allVariables.count == 2)
     }
 
-    @Test("rule 12: a failing custom initializer leaves the store unchanged")
+    @Test("rule 12: a failing initializer leaves no variable but uses up the name")
     func failingOrthogonalLeavesNothing() throws {
         let store = VariableStore()
         expectError(
-            "Variable o: initializer orthogonal(1.0) cannot fill shape [5]: orthogonal needs at least 2 dimensions."
+            "The tensor to initialize, specified by argument `shape` must be at least two-dimensional. Received shape=[5]\nVariable o: initializer orthogonal(1.0), shape [5]."
         ) {
             _ = try store.getVariable("o", shape: [5], initializer: .orthogonal())
         }
         let bad = Initializer(name: "short") { _, _ in [1] }
-        expectError("Variable p: initializer short cannot fill shape [2, 2]: it made 1 values for 4 elements.") {
+        expectError("it made 1 values for 4 elements\nVariable p: initializer short, shape [2, 2].") {
             _ = try store.getVariable("p", shape: [2, 2], initializer: bad)
         }
         #expect(store.allVariables.isEmpty)
         let o: Variable<Float> = try store.getVariable("o", shape: [5], initializer: .zeros)
-        #expect(o.name == "o")
+        #expect(o.name == "o_1")
+        #expect(o.key == "o")
     }
 
     // MARK: Rule 13: initial values
@@ -118,17 +137,25 @@ struct CreationTests {
         #expect(store.allVariables.isEmpty)
     }
 
-    @Test("rule 13: no shape and no initial value is an error naming the variable, even with an initializer")
+    @Test(
+        "rule 13: no shape and no initial value is an error naming the variable; with an initializer, TF's text for it")
     func missingShape() throws {
         let store = VariableStore()
         #expect(throws: VariableError.missingShape(key: "m/x")) {
+            try store.variableScope("m") { _ = try store.getVariable("x") }
+        }
+        // An initializer (the scope's or the call's) but no shape: TF's "not valid" text.
+        #expect(throws: VariableError.shapeNotFullyDefined(key: "m/x", shape: nil)) {
             try store.variableScope("m", initializer: .ones) { _ = try store.getVariable("x") }
         }
-        expectError(
-            "Shape of a new variable (m/x) must be fully defined, but instead was nil. Give a shape or an initial value."
-        ) {
+        let text = errorText {
             try store.variableScope("m") { let _: Variable<Float> = try getVariable("x", initializer: .zeros) }
         }
+        #expect(
+            text?.firstLine
+                == "The initializer passed is not valid. It should be a callable with no arguments and the shape should not be provided or an instance of `Initializer` and `shape` should be fully defined."
+        )
+        #expect(text?.contains("Variable m/x: shape nil") == true)
         #expect(store.allVariables.isEmpty)
     }
 

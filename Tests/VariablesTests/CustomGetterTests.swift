@@ -19,7 +19,8 @@ func tracing(_ tag: String, into log: Log) -> CustomGetter {
     }
 }
 
-/// Rule 17 of SEMANTICS.md: custom getters.
+/// Rules 17 and 37 of SEMANTICS.md: custom getters, and getters that return
+/// tensors derived from variables.
 @Suite("Custom getters")
 struct CustomGetterTests {
     @Test("rule 17: a scope's getter runs on every getVariable in it, creating and reusing, with the full key")
@@ -28,7 +29,7 @@ struct CustomGetterTests {
         let log = Log()
         let getter: CustomGetter = { request, next in
             log.append(
-                "\(request.key) reuse=\(request.reuse.map { "\($0)" } ?? "off") shape=\(request.shape.map { "\($0)" } ?? "nil")"
+                "\(request.key) reuse=\(request.reuse.map { "\($0)" } ?? "off") shape=\(request.shape.map { "\($0.compactMap { $0 })" } ?? "nil")"
             )
             return try next(request)
         }
@@ -146,7 +147,7 @@ struct CustomGetterTests {
         let inner: CustomGetter = { request, next in
             seen.append("asked trainable=\(request.trainable)")
             let v = try next(request)
-            seen.append("got trainable=\(v.trainable)")
+            seen.append("got trainable=\(v.variable?.trainable == true)")
             return v
         }
         try store.variableScope("a", customGetter: outer) {
@@ -195,7 +196,7 @@ struct CustomGetterTests {
         #expect(got === shared)
         #expect(store.variable(forKey: "r/w") == nil)
         let double: Variable<Double> = try store.getVariable("d", shape: [2])
-        expectError("Custom getter for r/w returned a Float64 variable where Float32 was requested.") {
+        expectError("Custom getter for r/w returned a Float64 value where Float32 was requested.") {
             try store.variableScope("r", customGetter: { _, _ in double }) {
                 let _: Variable<Float> = try getVariable("w", shape: [2])
             }
@@ -212,5 +213,65 @@ struct CustomGetterTests {
             }
         }
         #expect(store.allVariables.isEmpty)
+    }
+
+    // MARK: Rule 37: derived tensors
+
+    /// A getter that returns twice the variable (TF: `return 2 * getter(...)`).
+    static let doubled: CustomGetter = { request, next in
+        let v = try next(request)
+        guard let w = v.value(as: Float.self) else { return v }
+        return w * 2
+    }
+
+    @Test("rule 37: a getter may return a tensor derived from the variable; getVariableValue returns it")
+    func derivedTensor() throws {
+        let store = VariableStore()
+        let value: Tensor<Float> = try store.variableScope("wn", customGetter: Self.doubled) {
+            try getVariableValue("w", shape: [2], initializer: .constant(3))
+        }
+        #expect(value.scalars == [6, 6])
+        let w = try #require(store.variable(forKey: "wn/w") as? Variable<Float>)
+        #expect(w.value.scalars == [3, 3])
+        #expect(store.allVariables.count == 1)
+        // Gradients reach the variable through the derived tensor: d(Σ 2w)/dw = 2.
+        value.sum().backward()
+        #expect(w.gradient?.scalars == [2, 2])
+        // Without a getter, getVariableValue is the variable's value.
+        let plain: Tensor<Float> = try store.variableScope("wn", reuse: .reuse) { try getVariableValue("w") }
+        #expect(plain === w.value)
+    }
+
+    @Test("rule 37: asking for the variable when a getter returned a tensor is an error naming the key")
+    func variableWhenTensorReturned() throws {
+        let store = VariableStore()
+        expectError(
+            "Custom getter for wn/w returned a tensor, not a variable: use getVariableValue to get what the getters return."
+        ) {
+            try store.variableScope("wn", customGetter: Self.doubled) {
+                let _: Variable<Float> = try getVariable("w", shape: [2])
+            }
+        }
+        // The getter's variable was made (as TF's would be) under its key.
+        #expect(store.variable(forKey: "wn/w") != nil)
+    }
+
+    @Test("rule 37: weight normalisation as a getter: the value is w / ‖w‖ and its gradient is right")
+    func weightNormalisation() throws {
+        let normalised: CustomGetter = { request, next in
+            let v = try next(request)
+            guard let w = v.value(as: Double.self) else { return v }
+            return w / w.squared().sum().sqrt()
+        }
+        let store = VariableStore()
+        let direction: Tensor<Double> = try store.variableScope("wn", customGetter: normalised) {
+            try getVariableValue("v", shape: [2], initializer: .values([3, 4]))
+        }
+        #expect(direction.scalars == [0.6, 0.8])
+        // d(u·direction)/dw for u = (1, 0): (I − d dᵀ)/‖w‖ · u = (1 − 0.36, −0.48) / 5.
+        (direction * Tensor<Double>([1, 0])).sum().backward()
+        let w = try #require(store.variable(forKey: "wn/v") as? Variable<Double>)
+        let g = try #require(w.gradient?.scalars)
+        #expect(abs(g[0] - 0.128) < 1e-12 && abs(g[1] + 0.096) < 1e-12)
     }
 }

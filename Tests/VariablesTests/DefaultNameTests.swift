@@ -183,14 +183,16 @@ struct DefaultNameTests {
     @Test("rule 6: default names and reuse: inherited, but not settable without a name (rule 8)")
     func defaultNameAndReuse() throws {
         let store = VariableStore()
-        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.")
-        {
-            try store.variableScope(nil, default: "dense", reuse: .reuse) {}
-        }
-        expectError("reuse cannot be used without a name_or_scope (default name 'dense'): name the scope to reuse it.")
-        {
-            try store.variableScope(nil, default: "dense", reuse: .autoReuse) {}
-        }
+        let text = """
+            reuse=True cannot be used without a name_or_scope
+            The scope with default name 'dense' cannot set reuse: name it to reuse its variables.
+            """
+        expectError(text) { try store.variableScope(nil, default: "dense", reuse: .reuse) {} }
+        expectError(text) { try store.variableScope(nil, default: "dense", reuse: .autoReuse) {} }
+        // TF's first line for both, with AUTO_REUSE too.
+        #expect(
+            errorText { try store.variableScope(nil, default: "dense", reuse: .autoReuse) {} }?.firstLine
+                == "reuse=True cannot be used without a name_or_scope")
         // The failed entries opened nothing: the next default name is still `dense`.
         let name = try store.variableScope(nil, default: "dense") { VariableScope.current.name }
         #expect(name == "dense")

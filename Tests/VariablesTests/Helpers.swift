@@ -52,3 +52,8 @@ func close(_ actual: Double, _ expected: Double, relative tolerance: Double) -> 
 
 /// The values of a variable as doubles.
 func doubles<T: TensorScalar>(_ v: Variable<T>) -> [Double] { v.value.scalars.map(Double.init) }
+
+extension String {
+    /// The text up to the first newline: TF1's part of a Towers message.
+    var firstLine: Substring { self.prefix { $0 != "\n" } }
+}

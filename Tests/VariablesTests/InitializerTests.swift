@@ -260,7 +260,7 @@ struct InitializerTests {
     func orthogonalRank(shape: [Int]) throws {
         let store = VariableStore()
         expectError(
-            "Variable o: initializer orthogonal(1.0) cannot fill shape \(shape): orthogonal needs at least 2 dimensions."
+            "The tensor to initialize, specified by argument `shape` must be at least two-dimensional. Received shape=\(shape)\nVariable o: initializer orthogonal(1.0), shape \(shape)."
         ) {
             let _: Variable<Float> = try store.getVariable("o", shape: shape, initializer: .orthogonal())
         }

@@ -69,14 +69,15 @@ struct NamingTests {
         #expect([a.key, b.key, c.key] == [nil, nil, nil])
     }
 
-    @Test("rule 2: variable() ignores reuse and always creates")
+    @Test("rule 2: variable() ignores reuse and always creates, prefixed by each entry's name scope")
     func variableIgnoresReuse() throws {
         let store = VariableStore()
         let first = try store.variableScope("s") { try store.variable(Float(1), name: "v") }
         let second = try store.variableScope("s", reuse: .reuse) { try store.variable(Float(2), name: "v") }
         let third = try store.variableScope("s", reuse: .autoReuse) { try store.variable(Float(3), name: "v") }
         #expect(first !== second)
-        #expect([first.name, second.name, third.name] == ["s/v", "s/v_1", "s/v_2"])
+        // Rule 24: each entry of `s` opens the name scope s, s_1, s_2.
+        #expect([first.name, second.name, third.name] == ["s/v", "s_1/v", "s_2/v"])
         #expect([first.value.scalar, second.value.scalar, third.value.scalar] == [1, 2, 3])
     }
 
@@ -153,7 +154,8 @@ struct NamingTests {
         let v1 = try store.variableScope("s") { try store.variable(Float(0)) }
         #expect(n1 == "s")
         #expect(n2 == "s")
-        #expect(v1.name == "s/Variable")
+        // The variable scope stays `s`; the third entry's name scope is `s_2` (rule 23).
+        #expect(v1.name == "s_2/Variable")
         #expect(VariableScope.current.name == "")
     }
 
@@ -237,20 +239,25 @@ struct NamingTests {
         #expect(store.allVariables.count == 1)
     }
 
-    @Test("rule 5: the body sees a copy; reuseVariables() inside does not change the object")
+    @Test("rule 5: entering by object gives a new object with the captured one's settings; it is the current scope")
     func scopeObjectCopy() throws {
         let store = VariableStore()
         let s = try store.variableScope("s") { (scope: VariableScope) in scope }
         #expect(s.reuse == nil)
-        try store.variableScope(s) { (copy: VariableScope) in
+        let entered = try store.variableScope(s) { (copy: VariableScope) in
+            #expect(copy !== s)
+            #expect(copy === VariableScope.current)
             #expect(copy.name == "s")
             let _: Variable<Float> = try getVariable("a", shape: [1])
             store.reuseVariables()
+            // Rule 27: the change is to the current object, which is the body's.
             #expect(VariableScope.current.reuse == .reuse)
-            #expect(copy.reuse == nil)
+            #expect(copy.reuse == .reuse)
+            return copy
         }
+        #expect(entered.reuse == .reuse)
         #expect(s.reuse == nil)
-        // Entering the object again: reuse is off again, so a new variable can be made.
+        // Entering the captured object again: reuse is off again, so a new variable can be made.
         let b: Variable<Float> = try store.variableScope(s) { try getVariable("b", shape: [1]) }
         #expect(b.name == "s/b")
         #expect(s.description == "VariableScope('s', reuse: off)")
@@ -269,14 +276,17 @@ struct NamingTests {
         let scoped = try store.variableScope(name) { VariableScope.current.name }
         #expect(scoped == name)
         let v: Variable<Float> = try store.getVariable(name, shape: [1])
-        #expect(v.name == name)
-        #expect(try store.variable(Float(0), name: name).name == name + "_1")
+        // The scope's entry opened the name scope `name` (rule 23), so the name is taken.
+        #expect(v.key == name)
+        #expect(v.name == name + "_1")
+        #expect(try store.variable(Float(0), name: name).name == name + "_2")
     }
 
     @Test("rule 7: invalid names at the root", arguments: ["_a", "-a", "/a", ">a", "a b", "a:0", "naïve", "a\n"])
     func invalidRootNames(name: String) throws {
         let store = VariableStore()
-        let text = "'\(name)' is not a valid variable or scope name; names must match \(Self.rootPattern)."
+        let text =
+            "'\(name)' is not a valid root scope name. A root scope name has to match the following pattern: \(Self.rootPattern)"
         expectError(text) { try store.variableScope(name) {} }
         expectError(text) { _ = try store.getVariable(name, shape: [1]) }
         expectError(text) { _ = try store.variable(Float(0), name: name) }
@@ -296,16 +306,20 @@ struct NamingTests {
         let v: Variable<Float> = try store.variableScope("s") { try getVariable("_k", shape: [1]) }
         #expect(v.name == "s/_k")
         let u = try store.variableScope("s") { try store.variable(Float(0), name: "_u") }
-        #expect(u.name == "s/_u")
+        #expect(u.name == "s_2/_u")  // the third entry of `s`: name scope s_2
     }
 
     @Test("rule 7: invalid nested names", arguments: ["a b", "a:0", "é", "a*"])
     func invalidNestedNames(name: String) throws {
         let store = VariableStore()
-        let text = "'\(name)' is not a valid variable or scope name; names must match \(Self.nestedPattern)."
+        let text =
+            "'\(name)' is not a valid scope name. A scope name has to match the following pattern: \(Self.nestedPattern)"
+        // getVariable checks the whole key as a root name, as TF does.
+        let keyText =
+            "'s/\(name)' is not a valid root scope name. A root scope name has to match the following pattern: \(Self.rootPattern)"
         try store.variableScope("s") {
             expectError(text) { try store.variableScope(name) {} }
-            expectError(text) { _ = try store.getVariable(name, shape: [1]) }
+            expectError(keyText) { _ = try store.getVariable(name, shape: [1]) }
             expectError(text) { _ = try store.variable(Float(0), name: name) }
         }
         #expect(store.allVariables.isEmpty)
@@ -319,7 +333,7 @@ struct NamingTests {
         expectError(rootText) { try store.variableScope("") {} }
         expectError(rootText) { _ = try store.getVariable("", shape: [1]) }
         expectError(rootText) { _ = try store.variable(Float(0), name: "") }
-        expectError(rootText) { try store.variableScope(nil) {} }
+        expectError("If default_name is None then name_or_scope is required") { try store.variableScope(nil) {} }
         try store.variableScope("s") {
             expectError(nestedText) { try store.variableScope("") {} }
             expectError(nestedText) { _ = try store.getVariable("", shape: [1]) }

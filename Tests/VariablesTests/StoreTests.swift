@@ -106,7 +106,7 @@ struct StoreTests {
     }
 
     @Test(
-        "every VariableError text",
+        "every VariableError text: TF1's first line, and the variable on a second line where TF's does not name it",
         arguments: [
             (
                 VariableError.alreadyExists(key: "k"),
@@ -121,33 +121,66 @@ struct StoreTests {
                 "Trying to share variable KEY, but specified shape [3, 2] and found shape [2, 3]."
             ),
             (
+                .shapeMismatch(key: "w", specified: [3, nil], found: [2, 3]),
+                "Trying to share variable w, but specified shape [3, ?] and found shape [2, 3]."
+            ),
+            (
                 .dtypeMismatch(key: "KEY", specified: .float64, found: .float32),
                 "Trying to share variable KEY, but specified dtype Float64 and found dtype Float32."
             ),
             (
                 .missingShape(key: "k"),
-                "Shape of a new variable (k) must be fully defined, but instead was nil. Give a shape or an initial value."
+                "Variable k did not get an initializer, so its `shape` argument must be specified."
+            ),
+            (
+                .shapeNotFullyDefined(key: "k", shape: [2, nil]),
+                "The initializer passed is not valid. It should be a callable with no arguments and the shape should not be provided or an instance of `Initializer` and `shape` should be fully defined.\nVariable k: shape [2, ?]; a new variable needs every dimension."
             ),
             (
                 .shapeWithInitialValue(key: "k"),
-                "Variable k: an initial value fixes the shape; do not specify shape as well."
+                "If initializer is a constant, do not specify shape.\nVariable k: its initial value fixes the shape."
             ),
             (
-                .initializerShape(key: "k", initializer: "i", shape: [2], reason: "r"),
-                "Variable k: initializer i cannot fill shape [2]: r."
+                .negativeDimension(key: "w", shape: [-1, 3], dimension: -1),
+                "Dimension -1 must be >= 0\nVariable w: shape [-1, 3]."
             ),
             (
-                .invalidName(name: "a b", pattern: "P"),
-                "'a b' is not a valid variable or scope name; names must match P."
+                .tooLarge(key: "big", shape: [1 << 40, 1 << 40], dtype: .float32),
+                "Shape [1099511627776, 1099511627776] is too large (more than 2**63 - 1 entries) for 'big'."
+            ),
+            (
+                .tooLarge(key: "big", shape: [1 << 30, 1 << 20], dtype: .float32),
+                "Shape [1073741824, 1048576] is too large (more than 2**48 bytes of Float32) for 'big'."
+            ),
+            (
+                .initializerFailed(key: "k", initializer: "i", shape: [2], reason: "r"),
+                "r\nVariable k: initializer i, shape [2]."
+            ),
+            (
+                .invalidName(name: "a b", pattern: #"^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$"#),
+                #"'a b' is not a valid root scope name. A root scope name has to match the following pattern: ^[A-Za-z0-9.][A-Za-z0-9_.\-/>]*$"#
+            ),
+            (
+                .invalidName(name: "a b", pattern: #"^[A-Za-z0-9_.\-/>]*$"#),
+                #"'a b' is not a valid scope name. A scope name has to match the following pattern: ^[A-Za-z0-9_.\-/>]*$"#
             ),
             (.invalidName(name: "", pattern: "P"), "Empty variable or scope name; names must match P."),
             (
                 .reuseWithoutName(defaultName: "d"),
-                "reuse cannot be used without a name_or_scope (default name 'd'): name the scope to reuse it."
+                "reuse=True cannot be used without a name_or_scope\nThe scope with default name 'd' cannot set reuse: name it to reuse its variables."
             ),
+            (.defaultNameRequired, "If default_name is None then name_or_scope is required"),
             (
                 .getterTypeMismatch(key: "k", expected: .float32, returned: .float64),
-                "Custom getter for k returned a Float64 variable where Float32 was requested."
+                "Custom getter for k returned a Float64 value where Float32 was requested."
+            ),
+            (
+                .getterReturnedTensor(key: "k"),
+                "Custom getter for k returned a tensor, not a variable: use getVariableValue to get what the getters return."
+            ),
+            (
+                .templateCreatedTrainableVariables(["<Variable 't_1/v' shape=[] dtype=Float32>"]),
+                "Trainable variable created when calling a template after the first time, perhaps you used variable() when you meant getVariable(): [<Variable 't_1/v' shape=[] dtype=Float32>]"
             ),
             (
                 .noCurrentStore(name: "k"),

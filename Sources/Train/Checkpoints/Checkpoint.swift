@@ -25,8 +25,8 @@ public import Variables
 /// ## Topics
 ///
 /// ### Saving and loading
-/// - ``save(_:to:metadata:)``
-/// - ``load(into:from:options:prefixMap:)``
+/// - ``save(_:to:metadata:variables:)``
+/// - ``load(into:from:options:prefixMap:variables:)``
 /// - ``loadWeights(into:from:options:prefixMap:)``
 /// - ``Options``
 ///
@@ -48,7 +48,10 @@ public enum Checkpoint {
         public static let strict: Options = []
     }
 
-    /// Writes every variable of `store` (weights, optimizer slots, `global_step`),
+    /// Writes the global variables of `store` (weights, optimizer slots,
+    /// `global_step`: TF's `Saver` default; local variables and variables kept out
+    /// of the global collection are not saved unless `variables` lists them), in
+    /// their own element types (`F32`, `F64`, `F16`, `BF16`, `I32`, `I64`, `BOOL`),
     /// atomically (temporary file, then rename), with the metadata `format: towers`
     /// and, when the store has one, `global_step` (both unless `metadata` sets them). Temporary files that an earlier,
     /// killed save left in the directory are removed (see ``AtomicFile``).
@@ -56,13 +59,15 @@ public enum Checkpoint {
     /// - Throws: ``CheckpointError/nonFiniteValue(file:tensor:)`` if a variable holds
     ///   NaN or an infinity (the file on disk is then left as it was), or
     ///   ``SafetensorsError/writeFailed(file:reason:)``.
-    public static func save(_ store: VariableStore, to url: URL, metadata: [String: String] = [:]) throws {
+    public static func save(
+        _ store: VariableStore, to url: URL, metadata: [String: String] = [:], variables: [any AnyVariable]? = nil
+    ) throws {
         var own = ["format": "towers"]
         if let step = store.variable(named: "global_step")?.tensor(as: Int64.self), step.count == 1 {
             own["global_step"] = "\(step.scalars[0])"
         }
         var file = SafetensorsFile(metadata: metadata.merging(own) { a, _ in a })
-        for v in store.allVariables {
+        for v in variables ?? store.globalVariables {
             func add<T: TensorElement>(_: T.Type) throws {
                 guard let t = v.tensor(as: T.self) else { return }
                 if let float = t as? Tensor<Float>, !float.allFinite {
@@ -78,8 +83,9 @@ public enum Checkpoint {
         try file.write(to: url)
     }
 
-    /// Restores the variables of `store` from `url`, training state included
-    /// (optimizer slots and `global_step`, to resume training); see ``Options``.
+    /// Restores the global variables of `store` (or `variables`) from `url`,
+    /// training state included (optimizer slots and `global_step`, to resume
+    /// training); see ``Options``.
     ///
     /// Variables that exist are checked and assigned now; nothing is assigned unless
     /// every check passes. Tensors whose variable does not exist yet (the model has
@@ -101,11 +107,16 @@ public enum Checkpoint {
     ///   `.allowMissing`), shapes or dtypes that do not fit, a prefix map that sends
     ///   two tensors to one variable, a NaN or infinity in a tensor, or a
     ///   `global_step` that is not a whole number in 0...2⁵³.
+    ///
+    /// With `variables`, only those are restored and expected, and tensors of the
+    /// file that match none of them are unused (they do not wait).
     @discardableResult
     public static func load(
-        into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
+        into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:],
+        variables: [any AnyVariable]? = nil
     ) throws -> LoadReport {
-        try load(into: store, from: url, options: options, prefixMap: prefixMap, weightsOnly: false)
+        try load(
+            into: store, from: url, options: options, prefixMap: prefixMap, variables: variables, weightsOnly: false)
     }
 
     /// Restores the model's weights from `url` for inference or fine-tuning, as
@@ -115,7 +126,7 @@ public enum Checkpoint {
     /// `…/RMSProp`, `…/Adagrad`) and counters (`global_step`, `beta1_power`,
     /// `beta2_power`) are skipped (listed in ``LoadReport/skipped``), and the store's
     /// own optimizer variables, if any, are neither required nor changed. Everything
-    /// else is as in ``load(into:from:options:prefixMap:)``, deferred values included.
+    /// else is as in ``load(into:from:options:prefixMap:variables:)``, deferred values included.
     ///
     /// ```swift
     /// let store = VariableStore()
@@ -128,13 +139,16 @@ public enum Checkpoint {
     public static func loadWeights(
         into store: VariableStore, from url: URL, options: Options = .strict, prefixMap: [String: String] = [:]
     ) throws -> LoadReport {
-        try load(into: store, from: url, options: options, prefixMap: prefixMap, weightsOnly: true)
+        try load(into: store, from: url, options: options, prefixMap: prefixMap, variables: nil, weightsOnly: true)
     }
 
     private static func load(
-        into store: VariableStore, from url: URL, options: Options, prefixMap: [String: String], weightsOnly: Bool
+        into store: VariableStore, from url: URL, options: Options, prefixMap: [String: String],
+        variables: [any AnyVariable]?, weightsOnly: Bool
     ) throws -> LoadReport {
         let file = try SafetensorsFile.read(from: url)
+        let targets = variables ?? store.globalVariables
+        let byName = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var report = LoadReport(file: url.path)
         let skippedTensors = weightsOnly ? OptimizerState.tensors(in: file) : []
         let storeState = weightsOnly ? OptimizerState.variables(in: store) : []
@@ -155,7 +169,13 @@ public enum Checkpoint {
                 throw CheckpointError.prefixMapCollision(file: url.path, variable: target, tensors: [first, name])
             }
             try validate(data, name: name, variable: target, file: url.path)
-            guard let v = store.variable(named: target) else {
+            guard let v = byName[target] else {
+                // A variable that exists but is not restored (local, or not listed):
+                // unused. No variable yet: the value waits for it, unless a list was given.
+                if variables != nil || store.variable(named: target) != nil {
+                    report.unused.append(name)
+                    continue
+                }
                 pending[target] = PendingValue(
                     shape: data.shape, dtype: data.dtype, file: url.path, tensor: name,
                     assign: { v in try assign(data, to: v) })
@@ -170,9 +190,10 @@ public enum Checkpoint {
             }
         }
         try validateMetadata(file, path: url.path)
-        report.missing = store.allVariables.map(\.name).filter { matched[$0] == nil && !storeState.contains($0) }
+        report.missing = targets.map(\.name).filter { matched[$0] == nil && !storeState.contains($0) }
         if !report.shapeMismatches.isEmpty || !report.dtypeMismatches.isEmpty
             || (!report.missing.isEmpty && !options.contains(.allowMissing))
+            || (!report.unused.isEmpty && !options.contains(.allowUnused))
         {
             // Nothing waits either: the tensors without a variable are reported as unused.
             report.unused += pending.values.map(\.tensor).sorted()

@@ -107,7 +107,7 @@ public final class SiameseTraining {
     ///   without updating when the loss is NaN or infinite, and
     ///   ``TrainingError/nonFiniteWeights(step:variable:lastGoodCheckpoint:)`` when the
     ///   update made a weight NaN or infinite (then the weights in memory are unusable:
-    ///   ``Checkpoint/save(_:to:metadata:)`` refuses them).
+    ///   ``Checkpoint/save(_:to:metadata:variables:)`` refuses them).
     @discardableResult
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
         let index = optimizer.stepCount

@@ -14,7 +14,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// checkpoint written before it (if any) is left as it was.
     case nonFiniteLoss(step: Int, value: Double, lastGoodCheckpoint: URL?)
     /// An update made a weight or an optimizer slot NaN or infinite; `variable` is
-    /// the first such. The weights in memory are unusable (``Checkpoint/save(_:to:metadata:)``
+    /// the first such. The weights in memory are unusable (``Checkpoint/save(_:to:metadata:variables:)``
     /// refuses them); the last checkpoint written before it (if any) is left as it was.
     case nonFiniteWeights(step: Int, variable: String, lastGoodCheckpoint: URL?)
 

@@ -175,7 +175,7 @@ final class OperationNamer: @unchecked Sendable {
     init(store: VariableStore) { self.store = store }
 
     func name(_ type: StaticString) -> String {
-        let scope = store.currentEntry().scope.name
+        let scope = store.currentNameScope
         let base = scope.isEmpty ? "\(type)" : scope + "/\(type)"
         let key = base.lowercased()
         guard let n = used[key] else {
