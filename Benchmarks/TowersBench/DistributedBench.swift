@@ -171,9 +171,9 @@ enum DistributedBench {
         let shard = BatchShard(index: rank, count: w.batch / rows)
         if w.digits {
             let train = try Digits.load().train
-            var sampler = PairSampler(dataset: train, seed: 1)
-            return (0..<8).map { _ in
-                let b = sampler.sample(w.batch).shard(shard)
+            var sampler = try PairSampler(dataset: train, seed: 1)
+            return try (0..<8).map { _ in
+                let b = try sampler.sample(w.batch).shard(shard)
                 let (l, r) = train.pairTensors(b)
                 return (l, r, b.targets())
             }

@@ -97,9 +97,9 @@ struct TrainingWorkload {
         var inputs: [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] = []
         if digits {
             let train = try Digits.load().train
-            var sampler = PairSampler(dataset: train, seed: 1)
+            var sampler = try PairSampler(dataset: train, seed: 1)
             for _ in 0..<8 {
-                let b = sampler.sample(batch)
+                let b = try sampler.sample(batch)
                 let (l, r) = train.pairTensors(b)
                 inputs.append((l, r, b.targets()))
             }

@@ -29,15 +29,15 @@ struct SiameseDigitsCNN {
         let siamese = SiameseNetwork(towers)
         let adam = try Adam(store: store, learningRate: .constant(1e-3))
 
-        var sampler = PairSampler(dataset: digits.train, seed: 1)
-        func nextBatch() -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
-            let batch = sampler.sample(64)
+        var sampler = try PairSampler(dataset: digits.train, seed: 1)
+        func nextBatch() throws -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
+            let batch = try sampler.sample(64)
             let (left, right) = digits.train.pairTensors(batch)
             return (left, right, batch.targets())
         }
 
         // Step 1 runs eagerly and is recorded; later steps replay it on new batches.
-        let (left, right, same) = nextBatch()
+        let (left, right, same) = try nextBatch()
         let step = try store.capture(left, right, same) { l, r, s in
             let (a, b) = try siamese(l, r, training: true)
             return try contrastiveLoss(a, b, same: s, margin: 1)
@@ -45,13 +45,13 @@ struct SiameseDigitsCNN {
         try adam.step()
         var loss = step.lastLoss
         for i in 1..<max(steps, 1) {
-            let (l, r, s) = nextBatch()
+            let (l, r, s) = try nextBatch()
             loss = try step(l, r, s)
             try adam.step()
             if (i + 1) % 500 == 0 { print(String(format: "step %5d  contrastive loss %.4f", i + 1, loss)) }
         }
 
-        let evaluation = EmbeddingEvaluation(
+        let evaluation = try EmbeddingEvaluation(
             train: try towers.embed(digits.train.featureTensor()), trainLabels: digits.train.labels,
             test: try towers.embed(digits.test.featureTensor()), testLabels: digits.test.labels)
         print("trainable parameters (one tower, shared): \(SharingReport(store: store).trainableParameters)")

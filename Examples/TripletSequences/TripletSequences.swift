@@ -15,7 +15,7 @@ struct TripletSequences {
     static let vocabulary = 20, length = 12, classes = 4
 
     /// `count` sequences of token indices (as Float features) with their class.
-    static func sequences(count: Int, seed: UInt64) -> Dataset {
+    static func sequences(count: Int, seed: UInt64) throws -> Dataset {
         var rng = SeededRandom(seed: seed)
         var tokens: [Float] = [], labels: [Int] = []
         for i in 0..<count {
@@ -27,12 +27,12 @@ struct TripletSequences {
             }
             labels.append(label)
         }
-        return Dataset(features: tokens, labels: labels, featureCount: length)
+        return try Dataset(features: tokens, labels: labels, featureCount: length)
     }
 
     static func main() throws {
         let steps = ExampleArguments.steps(default: 600)
-        let train = sequences(count: 400, seed: 1), test = sequences(count: 200, seed: 2)
+        let train = try sequences(count: 400, seed: 1), test = try sequences(count: 200, seed: 2)
         let store = VariableStore(seed: 3)
 
         // [B, 12] token indices → [B, 12, 16] → LSTM(32), last hidden state → [B, 16].
@@ -44,11 +44,11 @@ struct TripletSequences {
         let triplets = TripletNetwork(towers)
         let adam = try Adam(store: store, learningRate: .constant(3e-3))
 
-        var sampler = TripletSampler(dataset: train, seed: 4)
-        func nextBatch() -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
-            train.tripletTensors(sampler.sample(32))
+        var sampler = try TripletSampler(dataset: train, seed: 4)
+        func nextBatch() throws -> (Tensor<Float>, Tensor<Float>, Tensor<Float>) {
+            train.tripletTensors(try sampler.sample(32))
         }
-        let (anchors, positives, negatives) = nextBatch()
+        let (anchors, positives, negatives) = try nextBatch()
         let step = try store.capture(anchors, positives, negatives) { a, p, n in
             let (ea, ep, en) = try triplets(a, p, n, training: true)
             return try tripletMarginLoss(anchor: ea, positive: ep, negative: en, margin: 1)
@@ -56,14 +56,14 @@ struct TripletSequences {
         try adam.step()
         var loss = step.lastLoss
         for i in 1..<max(steps, 1) {
-            let (a, p, n) = nextBatch()
+            let (a, p, n) = try nextBatch()
             loss = try step(a, p, n)
             try adam.step()
             if (i + 1) % 200 == 0 { print(String(format: "step %5d  triplet loss %.4f", i + 1, loss)) }
         }
 
         print(store.trainableVariables.map(\.name).joined(separator: ", "))
-        let evaluation = EmbeddingEvaluation(
+        let evaluation = try EmbeddingEvaluation(
             train: try towers.embed(train.featureTensor()), trainLabels: train.labels,
             test: try towers.embed(test.featureTensor()), testLabels: test.labels)
         print(

@@ -29,12 +29,16 @@ public final class Dropout<Scalar: TensorScalar>: ScopedLayer {
     public let scopeRecord = ScopeRecord()
     private let generator: RandomGenerator?
 
+    /// A dropout layer; `rate` must be in `[0, 1)` (checked when it is called: a ``LayerError``).
     public init(rate: Double, seed: UInt64? = nil, name: String? = nil) {
-        precondition(rate >= 0 && rate < 1, "Dropout rate must be in [0, 1), got \(rate)")
         self.rate = rate
         self.seed = seed
         self.name = name
         self.generator = seed.map { RandomGenerator(seed: $0) }
+    }
+
+    public var configurationError: String? {
+        rate >= 0 && rate < 1 ? nil : "rate must be in [0, 1), got \(rate)"
     }
 
     public func forward(_ x: Tensor<Scalar>, training: Bool) throws -> Tensor<Scalar> {

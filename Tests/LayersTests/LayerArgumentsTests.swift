@@ -194,6 +194,7 @@ struct LayerArgumentsTests {
             ("units must be a positive integer, got 0", "gru_cell"),
             ("poolSize must be positive, got (0, 2)", "max_pooling2d"),
             ("strides must be positive, got (2, 0)", "average_pooling2d"),
+            ("rate must be in [0, 1), got 1.0", "dropout"),
         ])
     func badConfiguration(message: String, scope: String) throws {
         let store = VariableStore()
@@ -216,6 +217,7 @@ struct LayerArgumentsTests {
             }
         case (_, "gru_cell"): call = { _ = try GRUCell<Float>(units: 0)(row) }
         case (_, "max_pooling2d"): call = { _ = try MaxPool2D<Float>(poolSize: (0, 2))(image) }
+        case (_, "dropout"): call = { _ = try Dropout<Float>(rate: 1, seed: 1)(row, training: true) }
         default: call = { _ = try AvgPool2D<Float>(poolSize: (2, 2), strides: (2, 0))(image) }
         }
         let error = #expect(throws: LayerError.self) { try store.variableScope("tower") { try call() } }

@@ -135,8 +135,8 @@ func train(_ o: Options, world: Communicator?) throws {
     var captured: CapturedStep<Float, Float, Float, Float>?
     while base.stepCount < o.steps {
         let step = base.stepCount
-        var sampler = PairSampler(dataset: data.train, seed: 7 &+ UInt64(step) &* 0x9E37_79B9)
-        let mine = sampler.sample(o.batch).shard(shard)
+        var sampler = try PairSampler(dataset: data.train, seed: 7 &+ UInt64(step) &* 0x9E37_79B9)
+        let mine = try sampler.sample(o.batch).shard(shard)
         var (left, right) = data.train.pairTensors(mine)
         let same = mine.targets()
         if faulty && step == o.at {

@@ -42,7 +42,7 @@ struct OwnModelArticleTests {
         let adam = try Adam(store: store, learningRate: .constant(1e-2))
 
         for epoch in 0..<3 {
-            for batch in digits.train.batches(size: 64, seed: 1, epoch: epoch) {
+            for batch in try digits.train.batches(size: 64, seed: 1, epoch: epoch) {
                 let logits = try model(batch.features, training: true)
                 let loss = try softmaxCrossEntropy(logits: logits, labels: batch.labels)
                 loss.backward()  // each weight's gradient, in its `grad`
@@ -76,7 +76,7 @@ struct OwnModelArticleTests {
             for (row, label) in labels.enumerated() { hot[row * 10 + label] = 1 }
             return try! Tensor(shape: [labels.count, 10], scalars: hot)
         }
-        let batches = (0..<3).flatMap { digits.train.batches(size: 64, seed: 1, epoch: $0, dropLast: true) }
+        let batches = try (0..<3).flatMap { try digits.train.batches(size: 64, seed: 1, epoch: $0, dropLast: true) }
         let step = try store.capture(batches[0].features, oneHot(batches[0].labels)) { x, y in
             let logits = try model(x, training: true)
             return -(logits.logSoftmax() * y).sum() / 64
@@ -102,7 +102,7 @@ struct OwnModelArticleTests {
         let model = Classifier(store: store)
         let digits = try Digits.load()
         let adam = try Adam(store: store, learningRate: .constant(1e-2))
-        for batch in digits.train.batches(size: 64, seed: 1) {
+        for batch in try digits.train.batches(size: 64, seed: 1) {
             try softmaxCrossEntropy(logits: model(batch.features, training: true), labels: batch.labels).backward()
             try adam.step()
         }

@@ -1,4 +1,5 @@
 public import Foundation
+import TowersCore
 
 /// A rectangular table of numbers parsed from CSV text (plain or gzip-compressed).
 ///
@@ -95,21 +96,21 @@ public struct NumericCSV: Sendable, Equatable {
     /// The value at `row`, `column` (0-based).
     public subscript(row: Int, column: Int) -> Double {
         guard row >= 0 && row < rowCount && column >= 0 && column < columnCount else {
-            preconditionFailure("index (\(row), \(column)) out of range for a \(rowCount)×\(columnCount) table")
+            fail("index (\(row), \(column)) out of range for a \(rowCount)×\(columnCount) table")
         }
         return values[row * columnCount + column]
     }
 
     /// One row's values.
     public func row(_ index: Int) -> ArraySlice<Double> {
-        guard index >= 0 && index < rowCount else { preconditionFailure("row \(index) out of range 0..<\(rowCount)") }
+        guard index >= 0 && index < rowCount else { fail("row \(index) out of range 0..<\(rowCount)") }
         return values[(index * columnCount)..<((index + 1) * columnCount)]
     }
 
     /// One column's values, top to bottom.
     public func column(_ index: Int) -> [Double] {
         guard index >= 0 && index < columnCount else {
-            preconditionFailure("column \(index) out of range 0..<\(columnCount)")
+            fail("column \(index) out of range 0..<\(columnCount)")
         }
         return (0..<rowCount).map { values[$0 * columnCount + index] }
     }

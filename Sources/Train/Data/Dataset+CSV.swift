@@ -104,7 +104,7 @@ extension Dataset {
                 }
             }
         }
-        self.init(features: features, labels: labels, featureCount: table.columnCount - 1)
+        self.init(validFeatures: features, labels: labels, featureCount: table.columnCount - 1)
     }
 
     /// A 64-bit FNV-1a hash of the features (their bits), labels and width: equal

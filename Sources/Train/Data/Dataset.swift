@@ -22,13 +22,22 @@ public struct Dataset: Sendable, Equatable {
     /// A data set from row-major features and one label per row.
     ///
     /// ```swift
-    /// let tiny = Dataset(features: [0.1, 0.2, 0.3], labels: [0, 1, 1], featureCount: 1)
+    /// let tiny = try Dataset(features: [0.1, 0.2, 0.3], labels: [0, 1, 1], featureCount: 1)
     /// ```
-    public init(features: [Float], labels: [Int], featureCount: Int) {
-        guard featureCount > 0 else { preconditionFailure("a dataset needs at least one feature per row") }
-        guard features.count == labels.count * featureCount else {
-            preconditionFailure("\(features.count) features do not make \(labels.count) rows of \(featureCount)")
+    ///
+    /// Throws ``DatasetError/featuresDoNotMakeRows(features:labels:featureCount:)``
+    /// unless `featureCount` is positive and the features make one row per label.
+    public init(features: [Float], labels: [Int], featureCount: Int) throws(DatasetError) {
+        guard featureCount > 0, labels.count.multipliedReportingOverflow(by: featureCount) == (features.count, false)
+        else {
+            throw .featuresDoNotMakeRows(features: features.count, labels: labels.count, featureCount: featureCount)
         }
+        self.init(validFeatures: features, labels: labels, featureCount: featureCount)
+    }
+
+    /// A data set whose rows the caller has already checked.
+    init(validFeatures features: [Float], labels: [Int], featureCount: Int) {
+        check(featureCount > 0 && features.count == labels.count * featureCount, "a dataset's rows were not checked")
         self.features = features
         self.labels = labels
         self.featureCount = featureCount
@@ -58,7 +67,7 @@ public struct Dataset: Sendable, Equatable {
 
     /// One row's features.
     public func row(_ index: Int) -> ArraySlice<Float> {
-        guard index >= 0 && index < count else { preconditionFailure("row \(index) out of range 0..<\(count)") }
+        guard index >= 0 && index < count else { fail("row \(index) out of range 0..<\(count)") }
         return features[(index * featureCount)..<((index + 1) * featureCount)]
     }
 
@@ -83,7 +92,7 @@ public struct Dataset: Sendable, Equatable {
         let storage = TensorStorage<T>(uninitializedCount: rows.count * d)
         features.withUnsafeBufferPointer { source in
             for (r, index) in rows.enumerated() {
-                guard index >= 0 && index < count else { preconditionFailure("row \(index) out of range 0..<\(count)") }
+                guard index >= 0 && index < count else { fail("row \(index) out of range 0..<\(count)") }
                 let from = source.baseAddress! + index * d
                 let to = storage.base + r * d
                 if T.self == Float.self {
@@ -110,7 +119,7 @@ public struct Dataset: Sendable, Equatable {
         var selected: [Float] = []
         selected.reserveCapacity(indices.count * featureCount)
         for index in indices { selected.append(contentsOf: row(index)) }
-        return Dataset(features: selected, labels: indices.map { labels[$0] }, featureCount: featureCount)
+        return Dataset(validFeatures: selected, labels: indices.map { labels[$0] }, featureCount: featureCount)
     }
 
     /// The row indices `0..<count` in an order that depends only on `seed` and
@@ -142,14 +151,20 @@ public struct Dataset: Sendable, Equatable {
     ///
     /// ```swift
     /// for epoch in 0..<10 {
-    ///     for batch in train.batches(size: 64, seed: 7, epoch: epoch) {
+    ///     for batch in try train.batches(size: 64, seed: 7, epoch: epoch) {
     ///         let logits = model(batch.features)   // [B, 64] → …
     ///         _ = batch.labels
     ///     }
     /// }
     /// ```
-    public func batches(size: Int, seed: UInt64?, epoch: Int = 0, dropLast: Bool = false) -> DatasetBatches {
-        guard size > 0 else { preconditionFailure("batch size must be positive, got \(size)") }
+    ///
+    /// A `size` below 1 is a ``DatasetError``.
+    public func batches(
+        size: Int, seed: UInt64?, epoch: Int = 0, dropLast: Bool = false
+    ) throws(DatasetError)
+        -> DatasetBatches
+    {
+        guard size > 0 else { throw .invalidArgument(name: "size", value: "\(size)", allowed: "1 or more") }
         let order = seed.map { shuffledIndices(seed: $0, epoch: epoch) } ?? Array(0..<count)
         return DatasetBatches(dataset: self, order: order, size: size, dropLast: dropLast)
     }

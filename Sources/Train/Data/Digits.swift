@@ -98,7 +98,7 @@ public enum Digits {
             }
             labels.append(Int(label))
         }
-        return Dataset(features: features, labels: labels, featureCount: featureCount)
+        return try Dataset(features: features, labels: labels, featureCount: featureCount)
     }
 
     private static let cached: Result<Dataset, any Error> = Result {

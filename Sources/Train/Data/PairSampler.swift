@@ -11,8 +11,8 @@ public import TowersCore
 ///
 /// ```swift
 /// let train = try Digits.load().train
-/// var sampler = PairSampler(dataset: train, seed: 42)
-/// let batch = sampler.sample(64)
+/// var sampler = try PairSampler(dataset: train, seed: 42)
+/// let batch = try sampler.sample(64)
 /// let (left, right) = train.pairTensors(batch)     // Tensor<Float> [64, 64] each
 /// let y: Tensor<Float> = batch.targets()            // 1 = same, 0 = different
 /// ```
@@ -28,11 +28,12 @@ public struct PairSampler: Sendable {
 
     /// A sampler over rows with the given labels.
     ///
-    /// Stops the program if the labels cannot give the pairs asked for: same pairs
-    /// need a class with two rows, different pairs need two classes.
-    public init(labels: [Int], sameFraction: Double = 0.5, seed: UInt64) {
+    /// Throws ``DatasetError`` if `sameFraction` is outside `0...1` or the labels
+    /// cannot give the pairs asked for: same pairs need a class with two rows,
+    /// different pairs need two classes.
+    public init(labels: [Int], sameFraction: Double = 0.5, seed: UInt64) throws(DatasetError) {
         guard (0...1).contains(sameFraction) else {
-            preconditionFailure("sameFraction must be in 0...1, got \(sameFraction)")
+            throw .invalidArgument(name: "sameFraction", value: "\(sameFraction)", allowed: "a fraction in 0...1")
         }
         self.labels = labels
         self.sameFraction = sameFraction
@@ -41,23 +42,24 @@ public struct PairSampler: Sendable {
         self.byClass = byClass
         classes = byClass.keys.sorted()
         sameCandidates = labels.indices.filter { byClass[labels[$0]]!.count >= 2 }
-        guard sameFraction == 0 || !sameCandidates.isEmpty else {
-            preconditionFailure("same-class pairs need a class with at least two rows")
-        }
-        guard sameFraction == 1 || classes.count >= 2 else {
-            preconditionFailure("different-class pairs need at least two classes")
+        guard (sameFraction == 0 || !sameCandidates.isEmpty) && (sameFraction == 1 || classes.count >= 2) else {
+            let summary = DatasetError.labelSummary(labels)
+            throw .cannotMakePairs(
+                part: "rows", rows: labels.count, labels: summary.labels, largestClass: summary.largest)
         }
         rng = SeededRandom(seed: seed)
     }
 
     /// A sampler over the rows of `dataset`.
-    public init(dataset: Dataset, sameFraction: Double = 0.5, seed: UInt64) {
-        self.init(labels: dataset.labels, sameFraction: sameFraction, seed: seed)
+    public init(dataset: Dataset, sameFraction: Double = 0.5, seed: UInt64) throws(DatasetError) {
+        try self.init(labels: dataset.labels, sameFraction: sameFraction, seed: seed)
     }
 
-    /// Draws the next batch of `batchSize` pairs.
-    public mutating func sample(_ batchSize: Int) -> PairBatch {
-        guard batchSize >= 0 else { preconditionFailure("batch size must be non-negative, got \(batchSize)") }
+    /// Draws the next batch of `batchSize` pairs; a negative size is a ``DatasetError``.
+    public mutating func sample(_ batchSize: Int) throws(DatasetError) -> PairBatch {
+        guard batchSize >= 0 else {
+            throw .invalidArgument(name: "batchSize", value: "\(batchSize)", allowed: "0 or more")
+        }
         let sameCount = Int((Double(batchSize) * sameFraction).rounded())
         var kinds = [PairLabel](repeating: .different, count: batchSize)
         for i in 0..<sameCount { kinds[i] = .same }
@@ -93,7 +95,7 @@ public struct PairSampler: Sendable {
             if k < members.count { return members[k] }
             k -= members.count
         }
-        preconditionFailure("unreachable: row draw beyond the other classes")
+        fail("unreachable: row draw beyond the other classes")
     }
 }
 

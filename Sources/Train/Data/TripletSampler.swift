@@ -10,8 +10,8 @@ public import TowersCore
 ///
 /// ```swift
 /// let train = try Digits.load().train
-/// var sampler = TripletSampler(dataset: train, seed: 3)
-/// let batch = sampler.sample(32)
+/// var sampler = try TripletSampler(dataset: train, seed: 3)
+/// let batch = try sampler.sample(32)
 /// let (a, p, n) = train.tripletTensors(batch)      // Tensor<Float> [32, 64] each
 /// ```
 public struct TripletSampler: Sendable {
@@ -21,28 +21,32 @@ public struct TripletSampler: Sendable {
     private let anchorCandidates: [Int]
     private var rng: SeededRandom
 
-    /// A sampler over rows with the given labels. Stops the program unless some
-    /// class has two rows and there are at least two classes.
-    public init(labels: [Int], seed: UInt64) {
+    /// A sampler over rows with the given labels. Throws ``DatasetError`` unless
+    /// some class has two rows and there are at least two classes.
+    public init(labels: [Int], seed: UInt64) throws(DatasetError) {
         self.labels = labels
         var byClass: [Int: [Int]] = [:]
         for (index, label) in labels.enumerated() { byClass[label, default: []].append(index) }
         self.byClass = byClass
         classes = byClass.keys.sorted()
         anchorCandidates = labels.indices.filter { byClass[labels[$0]]!.count >= 2 }
-        guard !anchorCandidates.isEmpty else { preconditionFailure("triplets need a class with at least two rows") }
-        guard classes.count >= 2 else { preconditionFailure("triplets need at least two classes") }
+        guard !anchorCandidates.isEmpty && classes.count >= 2 else {
+            let summary = DatasetError.labelSummary(labels)
+            throw .cannotMakeTriplets(rows: labels.count, labels: summary.labels, largestClass: summary.largest)
+        }
         rng = SeededRandom(seed: seed)
     }
 
     /// A sampler over the rows of `dataset`.
-    public init(dataset: Dataset, seed: UInt64) {
-        self.init(labels: dataset.labels, seed: seed)
+    public init(dataset: Dataset, seed: UInt64) throws(DatasetError) {
+        try self.init(labels: dataset.labels, seed: seed)
     }
 
-    /// Draws the next batch of `batchSize` triplets.
-    public mutating func sample(_ batchSize: Int) -> TripletBatch {
-        guard batchSize >= 0 else { preconditionFailure("batch size must be non-negative, got \(batchSize)") }
+    /// Draws the next batch of `batchSize` triplets; a negative size is a ``DatasetError``.
+    public mutating func sample(_ batchSize: Int) throws(DatasetError) -> TripletBatch {
+        guard batchSize >= 0 else {
+            throw .invalidArgument(name: "batchSize", value: "\(batchSize)", allowed: "0 or more")
+        }
         var anchors: [Int] = [], positives: [Int] = [], negatives: [Int] = []
         anchors.reserveCapacity(batchSize)
         positives.reserveCapacity(batchSize)

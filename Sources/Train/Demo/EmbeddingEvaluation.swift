@@ -14,17 +14,17 @@ public struct EmbeddingEvaluation: Sendable {
     /// Evaluates `test` embeddings against `train` embeddings.
     ///
     /// ```swift
-    /// let e = EmbeddingEvaluation(train: tr, trainLabels: trl, test: te, testLabels: tel)
+    /// let e = try EmbeddingEvaluation(train: tr, trainLabels: trl, test: te, testLabels: tel)
     /// ```
     public init(
         train: Tensor<Float>, trainLabels: [Int], test: Tensor<Float>, testLabels: [Int], pairs: Int = 2000,
         seed: UInt64 = 0
-    ) {
+    ) throws(DatasetError) {
         oneNearestNeighborAccuracy = Self.oneNN(
             train: train, trainLabels: trainLabels, test: test, testLabels: testLabels)
-        var trainSampler = PairSampler(labels: trainLabels, seed: seed &+ 1)
-        var testSampler = PairSampler(labels: testLabels, seed: seed &+ 2)
-        let trainPairs = trainSampler.sample(pairs), testPairs = testSampler.sample(pairs)
+        var trainSampler = try PairSampler(labels: trainLabels, seed: seed &+ 1)
+        var testSampler = try PairSampler(labels: testLabels, seed: seed &+ 2)
+        let trainPairs = try trainSampler.sample(pairs), testPairs = try testSampler.sample(pairs)
         let trainD = Self.distances(train, trainPairs), testD = Self.distances(test, testPairs)
         threshold = Self.bestThreshold(trainD, trainPairs.labels)
         let t = threshold

@@ -112,13 +112,13 @@ public final class SiameseTraining {
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
         let index = optimizer.stepCount
         // The sampler is re-seeded from the step count so a resumed run draws the same pairs.
-        var sampler = PairSampler(
+        var sampler = try PairSampler(
             dataset: data.train, sameFraction: recipe.sameFraction,
             seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
         let shard = synchronizer?.shard ?? .whole
         let batch =
             shard.count == 1
-            ? sampler.sample(recipe.batchSize) : sampler.sample(recipe.batchSize * shard.count).shard(shard)
+            ? try sampler.sample(recipe.batchSize) : try sampler.sample(recipe.batchSize * shard.count).shard(shard)
         let (left, right) = data.train.pairTensors(batch)
         let same = batch.targets()
         var value: Float

@@ -49,23 +49,24 @@ struct DatasetCSVTests {
 
     @Test("the fingerprint changes with any feature, label or the width")
     func fingerprint() throws {
-        let a = Dataset(features: [1, 2, 3, 4], labels: [0, 1], featureCount: 2)
-        #expect(a.fingerprint == Dataset(features: [1, 2, 3, 4], labels: [0, 1], featureCount: 2).fingerprint)
-        #expect(a.fingerprint != Dataset(features: [1, 2, 3, 5], labels: [0, 1], featureCount: 2).fingerprint)
-        #expect(a.fingerprint != Dataset(features: [1, 2, 3, 4], labels: [1, 1], featureCount: 2).fingerprint)
-        #expect(a.fingerprint != Dataset(features: [1, 2, 3, 4], labels: [0, 1, 0, 1], featureCount: 1).fingerprint)
+        let a = try Dataset(features: [1, 2, 3, 4], labels: [0, 1], featureCount: 2)
+        #expect(try a.fingerprint == Dataset(features: [1, 2, 3, 4], labels: [0, 1], featureCount: 2).fingerprint)
+        #expect(try a.fingerprint != Dataset(features: [1, 2, 3, 5], labels: [0, 1], featureCount: 2).fingerprint)
+        #expect(try a.fingerprint != Dataset(features: [1, 2, 3, 4], labels: [1, 1], featureCount: 2).fingerprint)
+        #expect(
+            try a.fingerprint != Dataset(features: [1, 2, 3, 4], labels: [0, 1, 0, 1], featureCount: 1).fingerprint)
     }
 
     @Test("SiameseTraining refuses data that cannot make pairs, or of another width, with a typed error")
     func trainingChecksData() throws {
-        let width = Dataset(
+        let width = try Dataset(
             features: [Float](repeating: 0, count: 45), labels: (0..<15).map { $0 % 2 }, featureCount: 3)
         #expect(throws: DatasetError.featureCountMismatch(model: 64, data: 3)) {
             _ = try SiameseTraining(recipe: SiameseRecipe(), data: Digits.split(width))
         }
         var recipe = SiameseRecipe()
         recipe.layerSizes[0] = 3
-        let oneLabel = Dataset(
+        let oneLabel = try Dataset(
             features: [Float](repeating: 0, count: 30), labels: [Int](repeating: 4, count: 10), featureCount: 3)
         let error = #expect(throws: DatasetError.self) {
             _ = try SiameseTraining(recipe: recipe, data: Digits.split(oneLabel))

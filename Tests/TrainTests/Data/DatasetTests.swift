@@ -6,15 +6,15 @@ import TowersCore
 
 @Suite("Dataset and Digits")
 struct DatasetTests {
-    private func toy(rows: Int = 23, features: Int = 3) -> Dataset {
-        Dataset(
+    private func toy(rows: Int = 23, features: Int = 3) throws -> Dataset {
+        try Dataset(
             features: (0..<(rows * features)).map { Float($0) }, labels: (0..<rows).map { $0 % 4 },
             featureCount: features)
     }
 
     @Test("shape, rows, tensors and subsets")
-    func basics() {
-        let data = toy()
+    func basics() throws {
+        let data = try toy()
         #expect(data.count == 23)
         #expect(data.classes == [0, 1, 2, 3])
         #expect(Array(data.row(2)) == [6, 7, 8])
@@ -34,8 +34,8 @@ struct DatasetTests {
     }
 
     @Test("seeded shuffling is a reproducible permutation that changes with seed and epoch")
-    func shuffling() {
-        let data = toy(rows: 200)
+    func shuffling() throws {
+        let data = try toy(rows: 200)
         let a = data.shuffledIndices(seed: 9, epoch: 0)
         #expect(a == data.shuffledIndices(seed: 9, epoch: 0))
         #expect(a.sorted() == Array(0..<200))
@@ -46,9 +46,9 @@ struct DatasetTests {
     }
 
     @Test("mini-batches cover every row once per epoch")
-    func batches() {
-        let data = toy(rows: 23)
-        let epoch = data.batches(size: 5, seed: 4, epoch: 2)
+    func batches() throws {
+        let data = try toy(rows: 23)
+        let epoch = try data.batches(size: 5, seed: 4, epoch: 2)
         #expect(epoch.count == 5)
         var seen: [Int] = []
         for batch in epoch {
@@ -59,9 +59,9 @@ struct DatasetTests {
         }
         #expect(seen == data.shuffledIndices(seed: 4, epoch: 2))
         #expect(epoch.indexBatches.map(\.count) == [5, 5, 5, 5, 3])
-        #expect(data.batches(size: 5, seed: 4, dropLast: true).map(\.indices.count) == [5, 5, 5, 5])
-        #expect(data.batches(size: 10, seed: nil).flatMap(\.indices) == Array(0..<23))
-        #expect(Array(data.batches(size: 5, seed: 4, epoch: 2)).map(\.indices) == epoch.indexBatches)
+        #expect(try data.batches(size: 5, seed: 4, dropLast: true).map(\.indices.count) == [5, 5, 5, 5])
+        #expect(try data.batches(size: 10, seed: nil).flatMap(\.indices) == Array(0..<23))
+        #expect(try Array(data.batches(size: 5, seed: 4, epoch: 2)).map(\.indices) == epoch.indexBatches)
     }
 
     @Test("digits: 1797 images, split 1437 train / 360 test, features in [0, 1]")
@@ -113,6 +113,24 @@ struct DatasetTests {
             try Digits.dataset(from: NumericCSV(string: "1,2,3\n", source: "d.csv"))
         } throws: { error in
             "\(error)" == "d.csv line 1, column 1: expected 65 fields (64 pixels and a label), found 3"
+        }
+    }
+
+    @Test("features that do not make one row per label, and an empty batch size, are DatasetErrors")
+    func badDatasetInput() throws {
+        #expect(throws: DatasetError.featuresDoNotMakeRows(features: 5, labels: 2, featureCount: 3)) {
+            _ = try Dataset(features: [1, 2, 3, 4, 5], labels: [0, 1], featureCount: 3)
+        }
+        #expect(throws: DatasetError.featuresDoNotMakeRows(features: 0, labels: 0, featureCount: 0)) {
+            _ = try Dataset(features: [], labels: [], featureCount: 0)
+        }
+        // labels.count × featureCount overflows: an error, not a trap.
+        #expect(throws: DatasetError.featuresDoNotMakeRows(features: 0, labels: 2, featureCount: Int.max)) {
+            _ = try Dataset(features: [], labels: [0, 1], featureCount: .max)
+        }
+        let data = try Dataset(features: [1, 2, 3, 4], labels: [0, 1], featureCount: 2)
+        #expect(throws: DatasetError.invalidArgument(name: "size", value: "0", allowed: "1 or more")) {
+            _ = try data.batches(size: 0, seed: nil)
         }
     }
 }

@@ -53,7 +53,7 @@ struct EmbeddingEvaluationTests {
                 })
         }
         let trainLabels = (0..<30).map { $0 % 3 }, testLabels = (0..<12).map { ($0 * 2) % 3 }
-        let e = EmbeddingEvaluation(
+        let e = try EmbeddingEvaluation(
             train: try embed(trainLabels, jitter: 0.1), trainLabels: trainLabels,
             test: try embed(testLabels, jitter: 0.2), testLabels: testLabels, pairs: 200, seed: 1)
         #expect(e.oneNearestNeighborAccuracy == 1)

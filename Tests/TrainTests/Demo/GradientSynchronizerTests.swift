@@ -29,7 +29,7 @@ private struct Refused: Error {}
 
 @Suite("SiameseTraining with a gradient synchronizer")
 struct GradientSynchronizerTests {
-    static func recipe(batch: Int, execution: SiameseRecipe.Execution = .captured) -> SiameseRecipe {
+    static func recipe(batch: Int, execution: SiameseRecipe.Execution = .captured) throws -> SiameseRecipe {
         var r = SiameseRecipe()
         r.seed = 11
         r.batchSize = batch
@@ -107,9 +107,9 @@ struct GradientSynchronizerTests {
     }
 
     @Test("PairBatch.shard: the shards, in order, are the batch")
-    func pairBatchShards() {
-        var sampler = PairSampler(labels: (0..<40).map { $0 % 4 }, seed: 5)
-        let batch = sampler.sample(24)
+    func pairBatchShards() throws {
+        var sampler = try PairSampler(labels: (0..<40).map { $0 % 4 }, seed: 5)
+        let batch = try sampler.sample(24)
         for count in [1, 2, 3, 4, 6] {
             let parts = (0..<count).map { batch.shard(BatchShard(index: $0, count: count)) }
             #expect(parts.flatMap(\.left) == batch.left)
