@@ -163,6 +163,30 @@ struct CapturedTowersTests {
 
 @Suite("Captured graph pictures")
 struct CapturedGraphPictureTests {
+    @Test("operation names come from the store's name table: tower, then tower_1 (rules 21–23)")
+    func towerOperationNames() throws {
+        let store = VariableStore(seed: 4)
+        // A name a user took before the capture is skipped, as in TF's graph.
+        _ = try store.variable(Double(0), name: "Placeholder")
+        let net = SiameseNetwork(TestTower.towers(store))
+        let b = CapturedTowersTests.batch(1)
+        let step = try store.capture(b.left, b.right, b.same) { l, r, s in
+            let (x, y) = try net(l, r)
+            return try contrastiveLoss(x, y, same: s)
+        }
+        let names = step.operationNames
+        // The towers enter the variable scope `tower` twice: one set of weights,
+        // two name scopes.
+        for scope in ["tower", "tower_1"] {
+            #expect(names.contains("\(scope)/dense/MatMul"), "\(names)")
+            #expect(names.contains("\(scope)/dense_1/MatMul"), "\(names)")
+        }
+        #expect(Set(names).count == names.count)
+        #expect(names.allSatisfy(store.isNameUsed))
+        let dot = step.graph(as: .dot)
+        for label in ["Placeholder_1", "Placeholder_2", "Placeholder_3"] { #expect(dot.contains("\"\(label)\"")) }
+    }
+
     @Test("DOT and SVG: one node per operation, each shared variable once with an edge to every tower")
     func siamesePicture() throws {
         let store = VariableStore(seed: 4)

@@ -47,12 +47,10 @@ public final class CapturedStep<Loss: TensorScalar, each Input: TensorElement>: 
     }
 
     fileprivate func record(parallelTowers: Bool, _ body: (repeat Tensor<each Input>) throws -> Tensor<Loss>) throws {
-        var index = 0
-        for placeholder in repeat each placeholders {
-            tensorNames[ObjectIdentifier(placeholder)] = index == 0 ? "Placeholder" : "Placeholder_\(index)"
-            index += 1
-        }
         let namer = OperationNamer(store: store)
+        for placeholder in repeat each placeholders {
+            tensorNames[ObjectIdentifier(placeholder)] = namer.name("Placeholder")
+        }
         let graph = try store.asDefault {
             try CapturedGraph(separateTowers: parallelTowers, namer: { namer.name($0) }) {
                 try body(repeat each placeholders)
@@ -167,25 +165,12 @@ extension VariableStore {
     }
 }
 
-/// Gives captured operations TF1's names: `unique(scope + "/" + type)`.
-final class OperationNamer: @unchecked Sendable {
-    private let store: VariableStore
-    private var used: [String: Int] = [:]
+/// Gives captured operations TF1's names, `unique(name scope + "/" + type)`,
+/// from the store's name table (rules 21–23): the towers of a siamese step are
+/// `tower/dense/MatMul` and `tower_1/dense/MatMul`, and an operation never takes
+/// a name a variable or name scope already holds.
+struct OperationNamer: Sendable {
+    let store: VariableStore
 
-    init(store: VariableStore) { self.store = store }
-
-    func name(_ type: StaticString) -> String {
-        let scope = store.currentNameScope
-        let base = scope.isEmpty ? "\(type)" : scope + "/\(type)"
-        let key = base.lowercased()
-        guard let n = used[key] else {
-            used[key] = 0
-            return base
-        }
-        var i = n + 1
-        while used["\(key)_\(i)"] != nil { i += 1 }
-        used[key] = i
-        used["\(key)_\(i)"] = 0
-        return "\(base)_\(i)"
-    }
+    func name(_ type: StaticString) -> String { store.uniqueName("\(type)") }
 }
