@@ -261,7 +261,7 @@ final class OptimizerEngine<Rule: UpdateRule> {
     /// slot is finite afterwards (from the rule's own check where it has one).
     private func apply<T: TensorScalar>(_ entries: [PlanEntry<T>], factor: Double, _ c: Rule.Coefficients) -> Bool {
         var finite = true
-        func scan(_ e: PlanEntry<T>) -> Bool { e.value.allFinite && e.slots.allSatisfy(\.allFinite) }
+        func scan(_ e: PlanEntry<T>) -> Bool { e.value.allFinite && e.slots.allSatisfy { $0.allFinite } }
         for e in entries {
             guard let g = e.value.grad, e.value.count > 0 else {
                 if finite { finite = scan(e) }
