@@ -81,7 +81,7 @@ public final class SiameseTraining {
         let store = store ?? VariableStore(seed: recipe.seed)
         self.store = store
         let sizes = recipe.layerSizes
-        network = SiameseNetwork(
+        let network = SiameseNetwork(
             SharedTowers<Float>(store: store, scope: "tower") { x in
                 var h = x
                 for (i, units) in sizes.dropFirst().enumerated() {
@@ -89,8 +89,12 @@ public final class SiameseTraining {
                 }
                 return h
             })
-        // Build the variables once so the optimizer's slots exist before any load.
-        _ = try network.towers.embed(Tensor<Float>.zeros([1, sizes[0]]))
+        // Build the variables once so the optimizer's slots exist before any load,
+        // under a name scope of its own: a name scope never changes variable keys
+        // (rule 22), and the captured step's operations keep TF's `tower/…` and
+        // `tower_1/…` names.
+        _ = try store.nameScope("build") { try network.towers.embed(Tensor<Float>.zeros([1, sizes[0]])) }
+        self.network = network
         optimizer = try SGD(
             store: store, learningRate: .constant(recipe.learningRate), momentum: recipe.momentum,
             clipNorm: recipe.clipNorm)

@@ -215,4 +215,29 @@ struct SiameseTrainingTests {
         // Far better than chance (10 classes) after a few steps.
         #expect(result.oneNearestNeighborAccuracy > 0.5)
     }
+
+    @Test("the captured step's operations are named as TF1 names the graph: tower/… and tower_1/…")
+    func capturedOperationNames() throws {
+        let run = try SiameseTraining(recipe: Self.recipe(), data: try Digits.load())
+        try run.step()
+        let names = try #require(run.capturedStep?.operationNames)
+        #expect(
+            names.filter { $0.hasSuffix("/MatMul") } == [
+                "tower/dense/MatMul", "tower/dense_1/MatMul", "tower/dense_2/MatMul",
+                "tower_1/dense/MatMul", "tower_1/dense_1/MatMul", "tower_1/dense_2/MatMul",
+            ])
+        // The variables, built before the capture, keep their keys.
+        #expect(run.store.trainableVariables.map(\.name).first == "tower/dense/kernel")
+    }
+
+    @Test("the README's picture is the demo's captured graph (regenerate: towers train, then runs/graph.svg)")
+    func readmePictureIsCurrent() throws {
+        let run = try SiameseTraining(recipe: SiameseRecipe(), data: try Digits.load())
+        try run.step()
+        let svg = try #require(run.capturedStep?.graph(as: .svg))
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                "Documentation/siamese-graph.svg")
+        #expect(svg == (try String(contentsOf: committed, encoding: .utf8)))
+    }
 }
