@@ -22,6 +22,30 @@ private func expectError(_ text: String, sourceLocation: SourceLocation = #_sour
 struct LayerArgumentsTests {
     static let x = Tensor<Float>([1, 2, 3]).reshaped([1, 3])
 
+    // MARK: Rule 19
+
+    @Test(
+        "rule 19: a layer creates <scope>/kernel [in, out], Glorot uniform, and <scope>/bias [out], zeros; a scope regularizer applies to both"
+    )
+    func layerWeights() throws {
+        let store = VariableStore(seed: 5)
+        let input = try Tensor<Float>.ones([2, 30])
+        try store.asDefault {
+            try store.variableScope("s", regularizer: .l2(0.5)) { _ = try Dense<Float>(units: 20)(input) }
+        }
+        let kernel = try #require(store.variable(named: "s/dense/kernel")?.tensor(as: Float.self))
+        let bias = try #require(store.variable(named: "s/dense/bias")?.tensor(as: Float.self))
+        #expect(kernel.shape == [30, 20] && bias.shape == [20])
+        #expect(bias.scalars == [Float](repeating: 0, count: 20))
+        // U(−l, l), l = √(6 / (30 + 20)): inside the bound, and spread over it.
+        let limit = Float((6.0 / 50).squareRoot())
+        #expect(kernel.scalars.allSatisfy { abs($0) <= limit })
+        #expect(kernel.scalars.map(abs).max()! > 0.9 * limit)
+        #expect(Set(kernel.scalars).count == 600)
+        #expect(
+            store.regularizationLosses.map(\.name) == ["s/dense/kernel/Regularizer", "s/dense/bias/Regularizer"])
+    }
+
     // MARK: Rule 32
 
     @Test("rule 32: kernelRegularizer and biasRegularizer replace the scope's for their weight; counted once")
