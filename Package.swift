@@ -43,6 +43,8 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Elementwise kernels for instruction sets chosen at run time (AVX-512).
+        .target(name: "CKernels"),
         .systemLibrary(
             name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin", "pkg-config"])]),
 
@@ -57,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "Train",
-            dependencies: ["TowersCore", "Variables", "Layers", "Models", "CZlib"],
+            dependencies: ["TowersCore", "Variables", "Layers", "Models", "CZlib", "CKernels"],
             exclude: ["Resources/README.md"],
             resources: [.copy("Resources/digits.csv.gz")],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import CKernels
 import TowersCore
 public import Variables
 
@@ -221,14 +222,33 @@ struct AdamRule: UpdateRule {
             }
             return nil
         }
-        // The same operations in the same order, four Floats at a time (IEEE
-        // lanes: bit-identical to the loop above), then the remainder.
-        let start: Int
-        var probe: Float
-        (start, probe) = Self.plainAdam4(
+        // The same operations in the same order, sixteen Floats at a time where
+        // the CPU has AVX-512, then four at a time (IEEE lanes: bit-identical to
+        // the loop above), then the remainder.
+        let constants = (
+            Float(b1.doubleValue), Float(b2.doubleValue), Float(b2c.doubleValue), Float(eps.doubleValue),
+            Float(stepSize.doubleValue), Float(scale.doubleValue)
+        )
+        let raw = (
             w: UnsafeMutableRawPointer(w), g: UnsafeMutableRawPointer(g), m: UnsafeMutableRawPointer(m),
-            v: UnsafeMutableRawPointer(v), count: n,
-            constants: [b1, b2, b2c, eps, stepSize, scale].map { Float($0.doubleValue) })
+            v: UnsafeMutableRawPointer(v)
+        )
+        var probe: Float = 0
+        var start = 0
+        if Self.hasAVX512 {
+            start = withUnsafePointer(to: constants) { tuple in
+                tuple.withMemoryRebound(to: Float.self, capacity: 6) { c in
+                    towers_adam_f32_avx512(
+                        raw.w.assumingMemoryBound(to: Float.self), raw.g.assumingMemoryBound(to: Float.self),
+                        raw.m.assumingMemoryBound(to: Float.self), raw.v.assumingMemoryBound(to: Float.self), n, c,
+                        &probe)
+                }
+            }
+        }
+        let lanes: (updated: Int, probe: Float) = Self.plainAdam4(
+            w: raw.w, g: raw.g, m: raw.m, v: raw.v, from: start, count: n, constants: constants)
+        start = lanes.updated
+        probe += lanes.probe
         for i in start..<n {
             let gi = g[i]
             m[i] += b1 * (gi - m[i])
@@ -240,23 +260,27 @@ struct AdamRule: UpdateRule {
         return probe == 0
     }
 
-    /// The plain Adam update on `Float`s, four lanes at a time, over the first
-    /// `count / 4 * 4` elements: how many it updated, and the sum of `x · 0` over
-    /// the values written (0 when all are finite, NaN otherwise). `constants`: β₁
-    /// complement, β₂, β₂ complement, ε, step size, denominator scale.
+    /// Whether ``CKernels``' AVX-512 Adam can run on this CPU.
+    private static let hasAVX512 = towers_kernels_have_avx512() != 0
+
+    /// The plain Adam update on `Float`s, four lanes at a time, over elements
+    /// `start ..< start + (count − start) / 4 * 4`: where it stopped, and the sum
+    /// of `x · 0` over the values written (0 when all are finite, NaN otherwise).
+    /// `constants`: β₁ complement, β₂, β₂ complement, ε, step size, denominator scale.
     private static func plainAdam4(
         w: UnsafeMutableRawPointer, g: UnsafeMutableRawPointer, m: UnsafeMutableRawPointer,
-        v: UnsafeMutableRawPointer, count: Int, constants c: [Float]
+        v: UnsafeMutableRawPointer, from start: Int, count: Int,
+        constants c: (Float, Float, Float, Float, Float, Float)
     ) -> (updated: Int, probe: Float) {
         typealias V = SIMD4<Float>
-        let b1 = V(repeating: c[0]), b2 = V(repeating: c[1]), b2c = V(repeating: c[2]), eps = V(repeating: c[3])
-        let stepSize = V(repeating: c[4]), scale = V(repeating: c[5])
+        let b1 = V(repeating: c.0), b2 = V(repeating: c.1), b2c = V(repeating: c.2), eps = V(repeating: c.3)
+        let stepSize = V(repeating: c.4), scale = V(repeating: c.5)
         let stride = MemoryLayout<V>.stride
-        let blocks = count / 4
+        let blocks = (count - start) / 4
         let zero = V()
         var probe = zero
         for k in 0..<blocks {
-            let offset = k * stride
+            let offset = start * MemoryLayout<Float>.stride + k * stride
             let gi = g.loadUnaligned(fromByteOffset: offset, as: V.self)
             let m0 = m.loadUnaligned(fromByteOffset: offset, as: V.self)
             let v0 = v.loadUnaligned(fromByteOffset: offset, as: V.self)
@@ -269,7 +293,7 @@ struct AdamRule: UpdateRule {
             w.storeBytes(of: wi, toByteOffset: offset, as: V.self)
             probe += wi * zero + mi * zero + vi * zero
         }
-        return (blocks * 4, probe.sum())
+        return (start + blocks * 4, probe.sum())
     }
 
     /// Four correctly rounded square roots in one instruction where there is one
