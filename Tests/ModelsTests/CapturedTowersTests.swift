@@ -112,6 +112,57 @@ struct CapturedTowersTests {
         }
     }
 
+    @Test("towers with products large enough for OpenBLAS's threads run one after another, writing gradients as eager")
+    func largeProductsRunAsEager() throws {
+        // 128 × 300 × 120 multiply-adds ≥ BLAS.smallGemmWork: each product on every core instead.
+        func net(_ store: VariableStore) -> SiameseNetwork<Double> {
+            SiameseNetwork(
+                SharedTowers<Double>(store: store, scope: "tower") { x in
+                    try Dense<Double>(units: 4)(try Dense<Double>(units: 120, activation: .relu)(x))
+                })
+        }
+        let batches: [Batch] = (0..<3).map { i in
+            let left: Tensor<Double> = Fixture.normal([128, 300], seed: 50 + UInt64(i))
+            let right: Tensor<Double> = Fixture.normal([128, 300], seed: 60 + UInt64(i))
+            return (left, right, Tensor<Double>((0..<128).map { Double($0 % 2) }))
+        }
+        let eagerStore = VariableStore(seed: 9)
+        let eagerNet = net(eagerStore)
+        let eager = try batches.map { l, r, s in
+            let (x, y) = try eagerNet(l, r)
+            let loss = try contrastiveLoss(x, y, same: s)
+            loss.backward()
+            defer { for v in doubleVariables(eagerStore) { v.value.zeroGrad() } }
+            return [loss.scalar] + doubleVariables(eagerStore).flatMap { $0.gradient!.doubles }
+        }
+        let store = VariableStore(seed: 9)
+        let captureNet = net(store)
+        let step = try store.capture(batches[0].0, batches[0].1, batches[0].2) { l, r, s in
+            let (x, y) = try captureNet(l, r)
+            return try contrastiveLoss(x, y, same: s)
+        }
+        #expect(!step.towersRunInParallel)
+        #expect(step.serialTowersReason?.contains("large") == true, "\(step.serialTowersReason ?? "")")
+        var runs: [[Double]] = []
+        for (i, b) in batches.enumerated() {
+            let loss = i == 0 ? step.lastLoss : try step(b.0, b.1, b.2)
+            runs.append([loss] + doubleVariables(store).flatMap { $0.gradient!.doubles })
+            for v in doubleVariables(store) { v.gradient!.fill(with: 0) }
+        }
+        // OpenBLAS threads products this large, and other tests change its thread
+        // count while this one runs, so the sums may be split differently: equal
+        // to rounding here (bit for bit when run alone).
+        for (r, e) in zip(runs, eager) { expectClose(r, e, relative: 1e-12, absolute: 1e-15) }
+        // No gradient buffer of its own per tower, nothing to add after the towers:
+        // each tower's view of a shared weight writes into the weight's gradient.
+        #expect(!step.graph.aliases.isEmpty)
+        for record in step.graph.aliases {
+            let alias = try #require(record.alias as? Tensor<Double>)
+            #expect(alias.gradientOwner === record.leaf as? Tensor<Double>)
+            #expect(alias.grad == nil)
+        }
+    }
+
     @Test("towers that cannot run apart run one after another, and say why")
     func serialFallbacks() throws {
         // Batch normalisation in training updates one moving average from every tower.

@@ -120,6 +120,7 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func gradPointer() -> UnsafeMutablePointer<Scalar> {
+        if let gradientOwner { return gradientOwner.gradPointer() }
         if let g = grad {
             if gradIsStale {
                 g.storage.base.zeroElements(count: count)
@@ -139,6 +140,7 @@ extension Tensor where Scalar: TensorScalar {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     package func gradientTarget() -> (pointer: UnsafeMutablePointer<Scalar>, overwrite: Bool) {
+        if let gradientOwner { return gradientOwner.gradientTarget() }
         if let g = grad {
             let stale = gradIsStale
             gradIsStale = false

@@ -124,14 +124,18 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
                 p.suffixBackward = plan.suffix.reversed().compactMap { ins[$0].backward }
                 p.prefixBackward = plan.prefix.reversed().compactMap { ins[$0].backward }
             }
+            p.accumulate = aliases.map(\.accumulate)
         } else {
+            // Towers one after another: their views of the shared variables write
+            // into the variables' gradients, so the replay is eager execution's
+            // operations in eager's order, with no gradients of their own to add.
+            for alias in aliases { alias.shareLeafGradient() }
             p.prefixForward = ins.map(\.forward)
             if differentiate {
                 p.stale = ins.indices.compactMap(gradient)
-                p.suffixBackward = Self.backwardOrder(of: loss, instructions: ins, towersMarked: !aliases.isEmpty)
+                p.suffixBackward = Self.backwardOrder(of: loss, instructions: ins)
             }
         }
-        p.accumulate = aliases.map(\.accumulate)
         program = p
         workers = plan.parallel ? TowerWorkers(phases: [Self.jobs(p.towerForward), Self.jobs(p.towerBackward)]) : nil
         if differentiate { runBackward() }
@@ -185,13 +189,9 @@ package final class CapturedGraph<Loss: TensorScalar>: @unchecked Sendable {
         towers.map { steps in { for s in steps { s() } } }
     }
 
-    /// The backward passes in eager `backward()`'s order (so a replay is
-    /// bit-identical to eager execution); with tower aliases, the reverse of the
-    /// recorded order.
-    private static func backwardOrder(
-        of loss: Tensor<Loss>, instructions: [Instruction], towersMarked: Bool
-    ) -> [() -> Void] {
-        if towersMarked { return instructions.reversed().compactMap(\.backward) }
+    /// The backward passes in eager `backward()`'s order, so a replay is
+    /// bit-identical to eager execution.
+    private static func backwardOrder(of loss: Tensor<Loss>, instructions: [Instruction]) -> [() -> Void] {
         var index: [ObjectIdentifier: Int] = [:]
         for (i, instruction) in instructions.enumerated() { index[instruction.outputID] = i }
         return loss.topologicalOrder().reversed().compactMap { t in

@@ -98,6 +98,9 @@ package final class Recorder: @unchecked Sendable {
         package let tower: Int
         /// `leaf.grad += alias.grad` (nothing when no gradient reached the alias this pass).
         package let accumulate: () -> Void
+        /// Makes the alias write its gradient straight into the leaf's (for towers
+        /// that run one after another: no buffer of its own, nothing to add).
+        package let shareLeafGradient: () -> Void
     }
 
     func alias<Scalar: TensorScalar>(of leaf: Tensor<Scalar>, tower: Int) -> Tensor<Scalar> {
@@ -111,6 +114,9 @@ package final class Recorder: @unchecked Sendable {
                 guard count > 0, let g = alias.grad, !alias.gradIsStale else { return }
                 Scalar.axpy(n: count, alpha: 1, x: g.storage.base, incX: 1, y: leaf.gradPointer(), incY: 1)
                 alias.gradIsStale = true
+            } shareLeafGradient: {
+                alias.grad = nil
+                alias.gradientOwner = leaf
             })
         return alias
     }

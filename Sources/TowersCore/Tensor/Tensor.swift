@@ -40,6 +40,10 @@ public final class Tensor<Scalar: TensorElement>: @unchecked Sendable {
     /// overwrites (a captured step's intermediate gradients, between replays)
     /// instead of zeros to accumulate into. See `gradientTarget()`.
     package var gradIsStale = false
+    /// The tensor whose gradient this one's gradient is: a captured tower's view
+    /// of a shared variable, when its towers run one after another, writes
+    /// straight into the variable's gradient, as eager execution does.
+    package var gradientOwner: Tensor?
 
     package init(shape: [Int], storage: TensorStorage<Scalar>, requiresGrad: Bool = false) {
         self.shape = shape
