@@ -12,7 +12,7 @@ int towers_kernels_have_avx512(void) {
 }
 
 __attribute__((target("avx512f"))) ptrdiff_t towers_adam_f32_avx512(
-    float *w, const float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe) {
+    float *w, float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe) {
     const __m512 b1 = _mm512_set1_ps(c[0]), b2 = _mm512_set1_ps(c[1]), b2c = _mm512_set1_ps(c[2]);
     const __m512 eps = _mm512_set1_ps(c[3]), stepSize = _mm512_set1_ps(c[4]), scale = _mm512_set1_ps(c[5]);
     const __m512 zero = _mm512_setzero_ps();
@@ -29,6 +29,7 @@ __attribute__((target("avx512f"))) ptrdiff_t towers_adam_f32_avx512(
         _mm512_storeu_ps(m + o, mi);
         _mm512_storeu_ps(v + o, vi);
         _mm512_storeu_ps(w + o, wi);
+        _mm512_storeu_ps(g + o, zero);
         p = _mm512_add_ps(
             p, _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(wi, zero), _mm512_mul_ps(mi, zero)), _mm512_mul_ps(vi, zero)));
     }
@@ -41,7 +42,7 @@ __attribute__((target("avx512f"))) ptrdiff_t towers_adam_f32_avx512(
 int towers_kernels_have_avx512(void) { return 0; }
 
 ptrdiff_t towers_adam_f32_avx512(
-    float *w, const float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe) {
+    float *w, float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe) {
     (void)w; (void)g; (void)m; (void)v; (void)n; (void)c; (void)probe;
     return 0;
 }

@@ -15,11 +15,11 @@ int towers_kernels_have_avx512(void);
 
 /// Plain Adam on `float`s, sixteen lanes at a time, over the first `n / 16 * 16`
 /// elements: `m += c0·(g − m)`, `v = c1·v + c2·g·g`,
-/// `w −= c4·(m / (√v·c5 + c3))` (`c`: β₁ complement, β₂, β₂ complement, ε, step
+/// `w −= c4·(m / (√v·c5 + c3))`, `g = 0` (`c`: β₁ complement, β₂, β₂ complement, ε, step
 /// size, denominator scale). Adds `x · 0` over the values written to `*probe`
 /// (0 when all are finite, NaN otherwise) and returns how many elements it
 /// updated; 0 without AVX-512.
 ptrdiff_t towers_adam_f32_avx512(
-    float *w, const float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe);
+    float *w, float *g, float *m, float *v, ptrdiff_t n, const float c[6], float *probe);
 
 #endif

@@ -200,8 +200,11 @@ struct AdamRule: UpdateRule {
         _ = updateCheckingFinite(w, g, slots, count: n, c)
     }
 
-    /// The update; plain Adam on `Float`s (the common case) checks the values it
-    /// writes for NaN and infinities as it goes.
+    /// Every path below sets the gradient to zero in the same pass.
+    var zeroesGradient: Bool { true }
+
+    /// The update, which also zeroes the gradient; plain Adam on `Float`s (the
+    /// common case) checks the values it writes for NaN and infinities as it goes.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func updateCheckingFinite<T: TensorScalar>(
@@ -219,6 +222,7 @@ struct AdamRule: UpdateRule {
                 m[i] += b1 * (gi - m[i])
                 v[i] = b2 * v[i] + b2c * gi * gi
                 w[i] -= stepSize * (m[i] / (v[i].squareRoot() * scale + eps))
+                g[i] = 0
             }
             return nil
         }
@@ -254,6 +258,7 @@ struct AdamRule: UpdateRule {
             m[i] += b1 * (gi - m[i])
             v[i] = b2 * v[i] + b2c * gi * gi
             w[i] -= stepSize * (m[i] / (v[i].squareRoot() * scale + eps))
+            g[i] = 0
             // x · 0 is 0 for a finite x, NaN otherwise.
             probe += Float((w[i] * 0 + m[i] * 0 + v[i] * 0).doubleValue)
         }
@@ -291,6 +296,7 @@ struct AdamRule: UpdateRule {
             m.storeBytes(of: mi, toByteOffset: offset, as: V.self)
             v.storeBytes(of: vi, toByteOffset: offset, as: V.self)
             w.storeBytes(of: wi, toByteOffset: offset, as: V.self)
+            g.storeBytes(of: zero, toByteOffset: offset, as: V.self)
             probe += wi * zero + mi * zero + vi * zero
         }
         return (start + blocks * 4, probe.sum())

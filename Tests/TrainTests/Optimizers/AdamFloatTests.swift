@@ -34,6 +34,7 @@ struct AdamFloatTests {
             let bc1 = 1 - power("beta1_power", 0.9), bc2 = 1 - power("beta2_power", 0.999)
             let stepSize = Float(0.01 / bc1), scale = Float(1 / bc2.squareRoot())
             try adam.step()
+            #expect(w.value.grad?.scalars == [Float](repeating: 0, count: count), "the gradient is zeroed")
             for i in 0..<count {
                 m[i] += Float(1 - 0.9) * (grad[i] - m[i])
                 v[i] = Float(0.999) * v[i] + Float(1 - 0.999) * grad[i] * grad[i]
