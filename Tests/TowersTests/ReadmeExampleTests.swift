@@ -56,6 +56,7 @@ import Towers
         loss = try step(left, right, same)  // in a real loop, a new batch of the same shapes
         try sgd.step()
     }
+    print("loss after 101 steps:", loss)
     #expect(loss < first / 2, "the replayed steps train")
     print(step.operationNames.filter { $0.hasSuffix("MatMul") })
     // ["tower/dense/MatMul", "tower/dense_1/MatMul", "tower_1/dense/MatMul", "tower_1/dense_1/MatMul"]
