@@ -50,6 +50,19 @@ public struct PairSampler: Sendable {
         rng = SeededRandom(seed: seed)
     }
 
+    /// This sampler with its generator restarted from `seed`: the batches a new
+    /// sampler over the same labels and seed would draw, without grouping the
+    /// rows by label again.
+    ///
+    /// ```swift
+    /// var stepSampler = sampler.reseeded(seed: 42 &+ UInt64(step))
+    /// ```
+    public func reseeded(seed: UInt64) -> PairSampler {
+        var copy = self
+        copy.rng = SeededRandom(seed: seed)
+        return copy
+    }
+
     /// A sampler over the rows of `dataset`.
     public init(dataset: Dataset, sameFraction: Double = 0.5, seed: UInt64) throws(DatasetError) {
         try self.init(labels: dataset.labels, sameFraction: sameFraction, seed: seed)

@@ -56,6 +56,8 @@ public final class SiameseTraining {
     public let store: VariableStore
     public let network: SiameseNetwork<Float>
     public let optimizer: SGD
+    /// The training rows grouped for pair sampling, once; each step reseeds it.
+    private let pairSampler: PairSampler
     /// The loss of every step taken by this object, in order.
     public private(set) var losses: [Float] = []
     /// The captured step, after the first step when ``SiameseRecipe/execution`` is `.captured`.
@@ -78,6 +80,7 @@ public final class SiameseTraining {
         try DatasetError.checkPairs(data.test, part: "test rows (those whose index is divisible by 5)")
         self.recipe = recipe
         self.data = data
+        pairSampler = try PairSampler(dataset: data.train, sameFraction: recipe.sameFraction, seed: recipe.seed)
         let store = store ?? VariableStore(seed: recipe.seed)
         self.store = store
         let sizes = recipe.layerSizes
@@ -116,9 +119,7 @@ public final class SiameseTraining {
     public func step(lastGoodCheckpoint: URL? = nil) throws -> Float {
         let index = optimizer.stepCount
         // The sampler is re-seeded from the step count so a resumed run draws the same pairs.
-        var sampler = try PairSampler(
-            dataset: data.train, sameFraction: recipe.sameFraction,
-            seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
+        var sampler = pairSampler.reseeded(seed: recipe.seed &+ UInt64(index) &* 0x9E37_79B9)
         let shard = synchronizer?.shard ?? .whole
         let batch =
             shard.count == 1

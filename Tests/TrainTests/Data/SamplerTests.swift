@@ -138,4 +138,17 @@ struct SamplerTests {
         let message = DatasetError.cannotMakeTriplets(rows: 2, labels: 2, largestClass: 1).description
         #expect(message.hasPrefix("the rows cannot make triplets: 2 row(s) with 2 label(s)"))
     }
+
+    @Test("reseeded(seed:) draws what a new sampler with that seed draws")
+    func reseeded() throws {
+        let labels = (0..<60).map { $0 % 6 }
+        var used = try PairSampler(labels: labels, sameFraction: 0.3, seed: 1)
+        _ = try used.sample(17)
+        var again = used.reseeded(seed: 99)
+        var fresh = try PairSampler(labels: labels, sameFraction: 0.3, seed: 99)
+        for _ in 0..<3 { #expect(try again.sample(25) == fresh.sample(25)) }
+        var other = used.reseeded(seed: 100)
+        var ninetyNine = try PairSampler(labels: labels, sameFraction: 0.3, seed: 99)
+        #expect(try other.sample(25) != ninetyNine.sample(25))
+    }
 }
