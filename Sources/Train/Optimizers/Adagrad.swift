@@ -15,19 +15,13 @@ public import Variables
 /// let adagrad = try Adagrad(store: store, learningRate: .constant(0.01))
 /// let tf1Adagrad = try Adagrad(store: store, learningRate: .constant(0.01), initialAccumulatorValue: 0.1, epsilon: 0)
 /// ```
-public final class Adagrad: Optimizer {
-    public var store: VariableStore { engine.store }
-    public var learningRate: LearningRateSchedule {
-        get { engine.learningRate }
-        set { engine.learningRate = newValue }
-    }
-    public var clipNorm: Double? { engine.clipNorm }
+public final class Adagrad: EngineBackedOptimizer {
     public let initialAccumulatorValue: Double
     public let epsilon: Double
     /// L2 penalty folded into the gradient: `g += weightDecay · w`.
     public let weightDecay: Double
 
-    private let engine: OptimizerEngine<AdagradRule>
+    let engine: OptimizerEngine<AdagradRule>
 
     /// - Throws: ``OptimizerError`` when an option, the learning rate or
     ///   `clipNorm` is negative or not finite, or when both
@@ -53,16 +47,6 @@ public final class Adagrad: Optimizer {
             rule: AdagradRule(initialValue: initialAccumulatorValue, epsilon: epsilon, weightDecay: weightDecay))
     }
 
-    public var stepCount: Int { engine.stepCount }
-    public func createSlots(for variables: [any AnyVariable]?) throws { try engine.createSlots(for: variables) }
-    public func prepare(_ variables: [any AnyVariable]?) throws -> UpdatePlan { try engine.prepare(variables) }
-    @discardableResult
-    public func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo { try engine.step(plan) }
-    @discardableResult
-    public func step(_ variables: [any AnyVariable]?) throws -> OptimizerStepInfo {
-        try engine.step(engine.prepare(variables))
-    }
-    public func zeroGradients(_ variables: [any AnyVariable]?) { engine.zeroGradients(variables) }
 }
 
 struct AdagradRule: UpdateRule {

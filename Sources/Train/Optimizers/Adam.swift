@@ -28,13 +28,7 @@ public import Variables
 /// loss.backward()
 /// try adam.step()
 /// ```
-public final class Adam: Optimizer {
-    public var store: VariableStore { engine.store }
-    public var learningRate: LearningRateSchedule {
-        get { engine.learningRate }
-        set { engine.learningRate = newValue }
-    }
-    public var clipNorm: Double? { engine.clipNorm }
+public final class Adam: EngineBackedOptimizer {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
@@ -43,7 +37,7 @@ public final class Adam: Optimizer {
     public let weightDecay: Double
     public let convention: OptimizerConvention
 
-    private let engine: OptimizerEngine<AdamRule>
+    let engine: OptimizerEngine<AdamRule>
 
     /// - Throws: ``OptimizerError`` when `beta1` or `beta2` is outside `[0, 1)`, or
     ///   `epsilon`, `weightDecay`, the learning rate or `clipNorm` is negative or
@@ -64,16 +58,6 @@ public final class Adam: Optimizer {
         engine = try OptimizerEngine(store: store, learningRate: learningRate, clipNorm: clipNorm, rule: rule)
     }
 
-    public var stepCount: Int { engine.stepCount }
-    public func createSlots(for variables: [any AnyVariable]?) throws { try engine.createSlots(for: variables) }
-    public func prepare(_ variables: [any AnyVariable]?) throws -> UpdatePlan { try engine.prepare(variables) }
-    @discardableResult
-    public func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo { try engine.step(plan) }
-    @discardableResult
-    public func step(_ variables: [any AnyVariable]?) throws -> OptimizerStepInfo {
-        try engine.step(engine.prepare(variables))
-    }
-    public func zeroGradients(_ variables: [any AnyVariable]?) { engine.zeroGradients(variables) }
 }
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter), PyTorch's `AdamW`:
@@ -88,13 +72,7 @@ public final class Adam: Optimizer {
 /// ```swift
 /// let adamw = try AdamW(store: store, learningRate: .cosine(initial: 1e-3, totalSteps: 10_000), weightDecay: 0.05)
 /// ```
-public final class AdamW: Optimizer {
-    public var store: VariableStore { engine.store }
-    public var learningRate: LearningRateSchedule {
-        get { engine.learningRate }
-        set { engine.learningRate = newValue }
-    }
-    public var clipNorm: Double? { engine.clipNorm }
+public final class AdamW: EngineBackedOptimizer {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
@@ -102,7 +80,7 @@ public final class AdamW: Optimizer {
     public let weightDecay: Double
     public let convention: OptimizerConvention
 
-    private let engine: OptimizerEngine<AdamRule>
+    let engine: OptimizerEngine<AdamRule>
 
     /// - Throws: ``OptimizerError`` as ``Adam``'s initializer.
     public init(
@@ -121,16 +99,6 @@ public final class AdamW: Optimizer {
         engine = try OptimizerEngine(store: store, learningRate: learningRate, clipNorm: clipNorm, rule: rule)
     }
 
-    public var stepCount: Int { engine.stepCount }
-    public func createSlots(for variables: [any AnyVariable]?) throws { try engine.createSlots(for: variables) }
-    public func prepare(_ variables: [any AnyVariable]?) throws -> UpdatePlan { try engine.prepare(variables) }
-    @discardableResult
-    public func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo { try engine.step(plan) }
-    @discardableResult
-    public func step(_ variables: [any AnyVariable]?) throws -> OptimizerStepInfo {
-        try engine.step(engine.prepare(variables))
-    }
-    public func zeroGradients(_ variables: [any AnyVariable]?) { engine.zeroGradients(variables) }
 }
 
 /// The Adam and AdamW update.

@@ -22,13 +22,7 @@ public import Variables
 /// ```swift
 /// let rmsprop = try RMSProp(store: store, learningRate: .constant(1e-3), momentum: 0.9, centered: true)
 /// ```
-public final class RMSProp: Optimizer {
-    public var store: VariableStore { engine.store }
-    public var learningRate: LearningRateSchedule {
-        get { engine.learningRate }
-        set { engine.learningRate = newValue }
-    }
-    public var clipNorm: Double? { engine.clipNorm }
+public final class RMSProp: EngineBackedOptimizer {
     /// The decay of the running averages (PyTorch's `alpha`, TF1's `decay`).
     public let rho: Double
     public let momentum: Double
@@ -38,7 +32,7 @@ public final class RMSProp: Optimizer {
     public let weightDecay: Double
     public let convention: OptimizerConvention
 
-    private let engine: OptimizerEngine<RMSPropRule>
+    let engine: OptimizerEngine<RMSPropRule>
 
     /// - Throws: ``OptimizerError`` when `rho` is outside `[0, 1)`, or `momentum`,
     ///   `epsilon`, `weightDecay`, the learning rate or `clipNorm` is negative or
@@ -66,16 +60,6 @@ public final class RMSProp: Optimizer {
                 convention: convention))
     }
 
-    public var stepCount: Int { engine.stepCount }
-    public func createSlots(for variables: [any AnyVariable]?) throws { try engine.createSlots(for: variables) }
-    public func prepare(_ variables: [any AnyVariable]?) throws -> UpdatePlan { try engine.prepare(variables) }
-    @discardableResult
-    public func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo { try engine.step(plan) }
-    @discardableResult
-    public func step(_ variables: [any AnyVariable]?) throws -> OptimizerStepInfo {
-        try engine.step(engine.prepare(variables))
-    }
-    public func zeroGradients(_ variables: [any AnyVariable]?) { engine.zeroGradients(variables) }
 }
 
 struct RMSPropRule: UpdateRule {

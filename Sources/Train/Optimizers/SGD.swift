@@ -17,19 +17,13 @@ public import Variables
 /// loss.backward()
 /// try sgd.step()        // update every trainable variable, then zero the gradients
 /// ```
-public final class SGD: Optimizer {
-    public var store: VariableStore { engine.store }
-    public var learningRate: LearningRateSchedule {
-        get { engine.learningRate }
-        set { engine.learningRate = newValue }
-    }
-    public var clipNorm: Double? { engine.clipNorm }
+public final class SGD: EngineBackedOptimizer {
     public let momentum: Double
     public let nesterov: Bool
     /// L2 penalty folded into the gradient: `g += weightDecay · w` (PyTorch's `weight_decay`).
     public let weightDecay: Double
 
-    private let engine: OptimizerEngine<SGDRule>
+    let engine: OptimizerEngine<SGDRule>
 
     /// - Throws: ``OptimizerError`` for a negative or non-finite `momentum`,
     ///   `weightDecay`, learning rate or `clipNorm`, or `nesterov` without momentum.
@@ -49,16 +43,6 @@ public final class SGD: Optimizer {
             rule: SGDRule(momentum: momentum, nesterov: nesterov, weightDecay: weightDecay))
     }
 
-    public var stepCount: Int { engine.stepCount }
-    public func createSlots(for variables: [any AnyVariable]?) throws { try engine.createSlots(for: variables) }
-    public func prepare(_ variables: [any AnyVariable]?) throws -> UpdatePlan { try engine.prepare(variables) }
-    @discardableResult
-    public func step(_ plan: UpdatePlan) throws -> OptimizerStepInfo { try engine.step(plan) }
-    @discardableResult
-    public func step(_ variables: [any AnyVariable]?) throws -> OptimizerStepInfo {
-        try engine.step(engine.prepare(variables))
-    }
-    public func zeroGradients(_ variables: [any AnyVariable]?) { engine.zeroGradients(variables) }
 }
 
 struct SGDRule: UpdateRule {
