@@ -96,14 +96,15 @@ let package = Package(
         ),
 
         // MARK: Examples (not products: `swift run -c release SiameseDigitsCNN`, …)
+        .target(name: "ExampleSupport", path: "Examples/ExampleSupport", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "SiameseDigitsCNN", dependencies: ["Towers"], path: "Examples/SiameseDigitsCNN",
+            name: "SiameseDigitsCNN", dependencies: ["Towers", "ExampleSupport"], path: "Examples/SiameseDigitsCNN",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "TripletSequences", dependencies: ["Towers"], path: "Examples/TripletSequences",
+            name: "TripletSequences", dependencies: ["Towers", "ExampleSupport"], path: "Examples/TripletSequences",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "TiedAutoencoder", dependencies: ["Towers"], path: "Examples/TiedAutoencoder",
+            name: "TiedAutoencoder", dependencies: ["Towers", "ExampleSupport"], path: "Examples/TiedAutoencoder",
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -119,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "TrainTests", dependencies: ["Train", "TestSupport"], exclude: ["Optimizers/References"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "TowersTests", dependencies: ["Towers"], swiftSettings: swiftSettings),
+        .testTarget(name: "TowersTests", dependencies: ["Towers", "TestSupport"], swiftSettings: swiftSettings),
         // In-process tests of the pure parts, and `mpirun` runs of the harness and of `towers`.
         .executableTarget(
             name: "MPIHarness", dependencies: ["Towers", "TowersDistributed"], path: "Tests/MPIHarness",

@@ -168,7 +168,7 @@ enum DistributedBench {
     static func batches(
         _ w: TrainingWorkload, rows: Int, rank: Int
     ) throws -> [(Tensor<Float>, Tensor<Float>, Tensor<Float>)] {
-        let shard = BatchShard(index: rank, count: w.batch / rows)
+        let shard = try BatchShard(index: rank, count: w.batch / rows)
         if w.digits {
             let train = try Digits.load().train
             var sampler = try PairSampler(dataset: train, seed: 1)

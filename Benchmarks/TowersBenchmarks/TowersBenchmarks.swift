@@ -50,41 +50,28 @@ let benchmarks: @Sendable () -> Void = {
         // A thousand steps per measurement: what the closure's set-up and tear-down
         // allocate is then spread over them (the "empty" row shows the harness's own).
         let steps = Benchmark.Configuration(scalingFactor: .kilo)
-        Benchmark("siamese-step-\(name)-captured-1-thread", configuration: steps) { benchmark in
-            BLAS.threadCount = 1
-            defer { BLAS.threadCount = 2 }
-            let (store, net, sgd, (left, right, same)) = try setUp()
-            let step = try store.capture(left, right, same) { l, r, s in
-                let (a, b) = try net(l, r)
-                return try contrastiveLoss(a, b, same: s, margin: 1)
-            }
-            try sgd.step()
-            for _ in 0..<20 {
-                try step(left, right, same)
+        // Captured steps on one thread, and on the threads Towers is configured with.
+        for (suffix, threads) in [("-1-thread", 1 as Int?), ("", nil)] {
+            Benchmark("siamese-step-\(name)-captured\(suffix)", configuration: steps) { benchmark in
+                let saved = BLAS.threadCount
+                defer { BLAS.threadCount = saved }
+                if let threads { BLAS.threadCount = threads }
+                let (store, net, sgd, (left, right, same)) = try setUp()
+                let step = try store.capture(left, right, same) { l, r, s in
+                    let (a, b) = try net(l, r)
+                    return try contrastiveLoss(a, b, same: s, margin: 1)
+                }
                 try sgd.step()
-            }
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try step(left, right, same)
-                try sgd.step()
-            }
-        }
-        Benchmark("siamese-step-\(name)-captured", configuration: steps) { benchmark in
-            let (store, net, sgd, (left, right, same)) = try setUp()
-            let step = try store.capture(left, right, same) { l, r, s in
-                let (a, b) = try net(l, r)
-                return try contrastiveLoss(a, b, same: s, margin: 1)
-            }
-            try sgd.step()
-            // Warm-up: the measured steps are steady-state replays.
-            for _ in 0..<20 {
-                try step(left, right, same)
-                try sgd.step()
-            }
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try step(left, right, same)
-                try sgd.step()
+                // Warm-up: the measured steps are steady-state replays.
+                for _ in 0..<20 {
+                    try step(left, right, same)
+                    try sgd.step()
+                }
+                benchmark.startMeasurement()
+                for _ in benchmark.scaledIterations {
+                    try step(left, right, same)
+                    try sgd.step()
+                }
             }
         }
         Benchmark("siamese-step-\(name)-eager", configuration: steps) { benchmark in

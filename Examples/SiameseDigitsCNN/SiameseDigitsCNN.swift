@@ -4,6 +4,7 @@
 //
 //     swift run -c release SiameseDigitsCNN [--steps N]
 
+import ExampleSupport
 import Foundation
 import Towers
 

@@ -6,6 +6,7 @@
 //
 //     swift run -c release TiedAutoencoder [--steps N]
 
+import ExampleSupport
 import Foundation
 import Towers
 

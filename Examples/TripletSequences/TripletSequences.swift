@@ -7,6 +7,7 @@
 //
 //     swift run -c release TripletSequences [--steps N]
 
+import ExampleSupport
 import Foundation
 import Towers
 
