@@ -37,7 +37,7 @@ public final class DataParallel: GradientSynchronizer {
     /// The largest fused buffer, in bytes (a larger variable gets one of its own).
     public let fusionBytes: Int
     /// This rank's part of each step's batch: shard `rank` of `size`.
-    public var shard: BatchShard { BatchShard(index: world.rank, count: world.size) }
+    public var shard: BatchShard { BatchShard(validIndex: world.rank, count: world.size) }
     /// The last checkpoint written by ``saveCheckpoint(to:metadata:)`` (on every rank).
     public internal(set) var lastCheckpoint: URL?
     /// Seconds the last step spent in the gradient allreduce (waiting for the

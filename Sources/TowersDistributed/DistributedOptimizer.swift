@@ -14,7 +14,7 @@ public import Variables
 /// try adam.createSlots()
 /// let parallel = try DataParallel(store: store, world: try Communicator.world())
 /// try parallel.start()
-/// let optimizer = DistributedOptimizer(adam, parallel: parallel)
+/// let optimizer = try DistributedOptimizer(adam, parallel: parallel)
 /// for batch in myShardOfEachBatch {
 ///     let loss = try step(batch.left, batch.right, batch.same)   // a captured step: forward + backward
 ///     _ = try optimizer.step(loss: loss)                         // mean loss over the ranks
@@ -26,9 +26,13 @@ public final class DistributedOptimizer: Optimizer {
     public let parallel: DataParallel
 
     /// Wraps `base`, which must update `parallel`'s store.
-    public init(_ base: any Optimizer, parallel: DataParallel) {
+    ///
+    /// - Throws: ``DistributedError/invalidOption(name:message:)`` when the two
+    ///   work on different stores.
+    public init(_ base: any Optimizer, parallel: DataParallel) throws(DistributedError) {
         guard base.store === parallel.store else {
-            fatalError("DistributedOptimizer: the optimizer and the DataParallel must share one store")
+            throw .invalidOption(
+                name: "DistributedOptimizer", message: "needs the optimizer and the DataParallel to share one store")
         }
         self.base = base
         self.parallel = parallel

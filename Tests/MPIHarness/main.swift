@@ -128,7 +128,7 @@ func train(_ o: Options, world: Communicator?) throws {
         let url = URL(fileURLWithPath: resume)
         _ = try parallel?.restoreCheckpoint(from: url) ?? Checkpoint.load(into: store, from: url)
     }
-    let optimizer = parallel.map { DistributedOptimizer(base, parallel: $0) }
+    let optimizer = try parallel.map { try DistributedOptimizer(base, parallel: $0) }
     let shard = parallel?.shard ?? .whole
     let data = try Digits.load()
 

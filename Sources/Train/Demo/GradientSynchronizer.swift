@@ -1,3 +1,5 @@
+import TowersCore
+
 /// This process's part of every step's batch when several processes train one
 /// model together (data parallelism): the step's global batch is drawn from the
 /// seed and the step alone, and process `index` of `count` takes its rows
@@ -8,8 +10,8 @@
 /// with 64 pairs sees.
 ///
 /// ```swift
-/// let shard = BatchShard(index: 1, count: 2)
-/// let mine = globalBatch.shard(shard)   // the second half
+/// let shard = try BatchShard(index: 1, count: 2)
+/// let mine = try globalBatch.shard(shard)   // the second half
 /// ```
 public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
     /// This process's position among the processes, `0..<count`.
@@ -18,14 +20,23 @@ public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
     public let count: Int
 
     /// The whole batch: one process.
-    public static let whole = BatchShard(index: 0, count: 1)
+    public static let whole = BatchShard(validIndex: 0, count: 1)
 
-    /// Stops the program unless `0 <= index < count` (an invariant of the caller,
-    /// which takes both from its communicator).
-    public init(index: Int, count: Int) {
+    /// Shard `index` of `count`.
+    ///
+    /// - Throws: ``DatasetError/invalidArgument(name:value:allowed:)`` unless
+    ///   `count ≥ 1` and `0 ≤ index < count`.
+    public init(index: Int, count: Int) throws(DatasetError) {
         guard count >= 1, (0..<count).contains(index) else {
-            fatalError("BatchShard: index \(index) must be in 0..<\(count) with count ≥ 1")
+            throw .invalidArgument(
+                name: "BatchShard", value: "index \(index) of \(count)", allowed: "0 ≤ index < count, count ≥ 1")
         }
+        self.init(validIndex: index, count: count)
+    }
+
+    /// A shard the caller has checked (a communicator's rank and size).
+    package init(validIndex index: Int, count: Int) {
+        check(count >= 1 && (0..<count).contains(index), "BatchShard: index \(index) of \(count)")
         self.index = index
         self.count = count
     }
@@ -38,16 +49,20 @@ public struct BatchShard: Sendable, Equatable, CustomStringConvertible {
 
 extension PairBatch {
     /// The pairs of this (global) batch that `shard` takes: an equal part, in order.
-    /// Stops the program unless the batch divides evenly among the shards.
+    ///
+    /// - Throws: ``DatasetError/invalidArgument(name:value:allowed:)`` unless the
+    ///   batch divides evenly among the shards.
     ///
     /// ```swift
-    /// var sampler = PairSampler(dataset: train, seed: 7)
-    /// let global = sampler.sample(64)
-    /// let mine = global.shard(BatchShard(index: rank, count: 2))   // 32 pairs
+    /// var sampler = try PairSampler(dataset: train, seed: 7)
+    /// let global = try sampler.sample(64)
+    /// let mine = try global.shard(BatchShard(index: rank, count: 2))   // 32 pairs
     /// ```
-    public func shard(_ shard: BatchShard) -> PairBatch {
+    public func shard(_ shard: BatchShard) throws(DatasetError) -> PairBatch {
         guard count % shard.count == 0 else {
-            fatalError("PairBatch.shard: \(count) pairs do not split evenly into \(shard.count) shards")
+            throw .invalidArgument(
+                name: "shard", value: "\(shard) of \(count) pairs",
+                allowed: "a shard count that divides the batch evenly")
         }
         let rows = shard.rows(perProcess: count / shard.count)
         return PairBatch(left: Array(left[rows]), right: Array(right[rows]), labels: Array(labels[rows]))

@@ -47,7 +47,7 @@ struct GradientSynchronizerTests {
         var halves: [Float] = []
         for index in 0..<2 {
             let run = try SiameseTraining(recipe: Self.recipe(batch: 32, execution: execution), data: data)
-            let sync = RecordingSynchronizer(shard: BatchShard(index: index, count: 2), store: run.store)
+            let sync = RecordingSynchronizer(shard: try BatchShard(index: index, count: 2), store: run.store)
             run.synchronizer = sync
             try run.step()
             halves.append(try #require(sync.calls.first).loss)
@@ -111,12 +111,26 @@ struct GradientSynchronizerTests {
         var sampler = try PairSampler(labels: (0..<40).map { $0 % 4 }, seed: 5)
         let batch = try sampler.sample(24)
         for count in [1, 2, 3, 4, 6] {
-            let parts = (0..<count).map { batch.shard(BatchShard(index: $0, count: count)) }
+            let parts = try (0..<count).map { try batch.shard(try BatchShard(index: $0, count: count)) }
             #expect(parts.flatMap(\.left) == batch.left)
             #expect(parts.flatMap(\.right) == batch.right)
             #expect(parts.flatMap(\.labels) == batch.labels)
             #expect(parts.allSatisfy { $0.count == 24 / count })
         }
-        #expect(BatchShard(index: 2, count: 3).rows(perProcess: 8) == 16..<24)
+        #expect(try BatchShard(index: 2, count: 3).rows(perProcess: 8) == 16..<24)
+    }
+
+    @Test("a shard outside its count, or a batch that does not split evenly, is a DatasetError, not a trap")
+    func badShards() throws {
+        for (index, count) in [(2, 2), (-1, 2), (0, 0)] {
+            #expect(
+                throws: DatasetError.invalidArgument(
+                    name: "BatchShard", value: "index \(index) of \(count)", allowed: "0 ≤ index < count, count ≥ 1")
+            ) { _ = try BatchShard(index: index, count: count) }
+        }
+        var sampler = try PairSampler(labels: (0..<40).map { $0 % 4 }, seed: 5)
+        let batch = try sampler.sample(10)
+        let error = #expect(throws: DatasetError.self) { _ = try batch.shard(try BatchShard(index: 0, count: 3)) }
+        #expect(error?.description.contains("shard 0 of 3 of 10 pairs") == true, "\(String(describing: error))")
     }
 }
